@@ -1,0 +1,456 @@
+"""Worksheet content: YAML a facilitator can edit, loaded into immutable objects.
+
+The YAML files are the only place the wording of the worksheets lives, so a
+practice can rewrite or translate them without touching code. Because they
+are hand-edited, every mistake is reported with the file, the item and the
+field it concerns, before anything is shown to a couple.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+__all__ = [
+    "BoundariesWorksheet",
+    "Column",
+    "Content",
+    "ContentError",
+    "OriginSection",
+    "OriginsWorksheet",
+    "PlanSection",
+    "SpectrumItem",
+    "SpectrumWorksheet",
+    "WORKSHEETS_ENV",
+    "default_worksheets_dir",
+    "load_content",
+]
+
+WORKSHEETS_ENV = "TOOLKIT_WORKSHEETS_DIR"
+SCALE_MIN, SCALE_MAX = -3, 3
+RESONANCE_MIN, RESONANCE_MAX = 0, 3
+COLUMN_TYPES = ("text", "partner", "date")
+SECTION_KINDS = ("table", "date")
+
+
+class ContentError(ValueError):
+    """A worksheet file is malformed; the message names file, item and field."""
+
+    def __init__(
+        self,
+        file: str | os.PathLike[str],
+        message: str,
+        *,
+        item: str | None = None,
+        field: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.file = str(file)
+        self.item = item
+        self.field = field
+        self.line = line
+        where = self.file
+        if line is not None:
+            where += f", line {line}"
+        if item is not None:
+            where += f", item '{item}'"
+        if field is not None:
+            where += f", field '{field}'"
+        super().__init__(f"{where}: {message}")
+
+
+@dataclass(frozen=True)
+class SpectrumItem:
+    id: str
+    title: str
+    left: str
+    middle: str
+    right: str
+    prompt: str
+    practice: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class SpectrumWorksheet:
+    version: int
+    title: str
+    intro: str
+    scale_min: int
+    scale_max: int
+    left_label: str
+    middle_label: str
+    right_label: str
+    items: tuple[SpectrumItem, ...]
+
+    def item(self, item_id: str) -> SpectrumItem:
+        for item in self.items:
+            if item.id == item_id:
+                return item
+        raise KeyError(item_id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(item.id for item in self.items)
+
+
+@dataclass(frozen=True)
+class OriginSection:
+    id: str
+    title: str
+    intro: str
+    prompts: tuple[str, ...]
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class OriginsWorksheet:
+    version: int
+    title: str
+    intro: str
+    resonance_labels: tuple[str, ...]
+    sections: tuple[OriginSection, ...]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(section.id for section in self.sections)
+
+
+@dataclass(frozen=True)
+class Column:
+    id: str
+    label: str
+    type: str
+
+
+@dataclass(frozen=True)
+class PlanSection:
+    id: str
+    title: str
+    kind: str
+    intro: str
+    columns: tuple[Column, ...]
+    sources: tuple[str, ...]
+
+    def column(self, column_id: str) -> Column:
+        for column in self.columns:
+            if column.id == column_id:
+                return column
+        raise KeyError(column_id)
+
+
+@dataclass(frozen=True)
+class BoundariesWorksheet:
+    version: int
+    title: str
+    intro: str
+    sections: tuple[PlanSection, ...]
+
+    def section(self, section_id: str) -> PlanSection:
+        for section in self.sections:
+            if section.id == section_id:
+                return section
+        raise KeyError(section_id)
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(section.id for section in self.sections)
+
+
+@dataclass(frozen=True)
+class Content:
+    """The three worksheets, loaded together so versions always match."""
+
+    folder: str
+    spectrum: SpectrumWorksheet
+    origins: OriginsWorksheet
+    boundaries: BoundariesWorksheet
+
+    @property
+    def versions(self) -> dict[str, int]:
+        return {
+            "spectrum": self.spectrum.version,
+            "origins": self.origins.version,
+            "boundaries": self.boundaries.version,
+        }
+
+
+# --- validation helpers -------------------------------------------------------
+
+
+class _Reader:
+    """Reads one mapping, reporting problems against file/item."""
+
+    def __init__(self, file: str, data: Any, item: str | None, allowed: set[str]) -> None:
+        self.file = file
+        self.item = item
+        if not isinstance(data, Mapping):
+            raise ContentError(file, f"expected a mapping, got {_kind(data)}", item=item)
+        unknown = sorted(set(map(str, data)) - allowed)
+        if unknown:
+            raise ContentError(
+                file,
+                f"unknown field (allowed: {', '.join(sorted(allowed))})",
+                item=item,
+                field=unknown[0],
+            )
+        self.data = data
+
+    def error(self, field: str, message: str) -> ContentError:
+        return ContentError(self.file, message, item=self.item, field=field)
+
+    def raw(self, field: str) -> Any:
+        if field not in self.data:
+            raise self.error(field, "missing required field")
+        return self.data[field]
+
+    def text(self, field: str, *, default: str | None = None) -> str:
+        if default is not None and field not in self.data:
+            return default
+        value = self.raw(field)
+        if not isinstance(value, str):
+            raise self.error(field, f"expected text, got {_kind(value)}")
+        value = " ".join(value.split())
+        if not value:
+            raise self.error(field, "must not be empty")
+        return value
+
+    def integer(self, field: str) -> int:
+        value = self.raw(field)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.error(field, f"expected a whole number, got {_kind(value)}")
+        return value
+
+    def seq(self, field: str, *, default: list[Any] | None = None) -> list[Any]:
+        if default is not None and field not in self.data:
+            return default
+        value = self.raw(field)
+        if not isinstance(value, list):
+            raise self.error(field, f"expected a list, got {_kind(value)}")
+        if not value:
+            raise self.error(field, "must not be empty")
+        return value
+
+    def texts(self, field: str, *, default: list[Any] | None = None) -> tuple[str, ...]:
+        values = self.seq(field, default=default)
+        out = []
+        for index, value in enumerate(values, start=1):
+            if not isinstance(value, str) or not value.strip():
+                raise self.error(field, f"entry {index} must be non-empty text, got {value!r}")
+            out.append(" ".join(value.split()))
+        return tuple(out)
+
+    def ident(self, field: str = "id") -> str:
+        value = self.raw(field)
+        if not isinstance(value, str) or not value.isidentifier():
+            raise self.error(
+                field, f"must be a short name of letters, digits and underscores, got {value!r}"
+            )
+        return value
+
+
+def _kind(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    return {
+        str: "text",
+        int: "a number",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a mapping",
+    }.get(type(value), type(value).__name__)
+
+
+def _items(reader: _Reader, field: str) -> list[tuple[str, Any]]:
+    """Entries of a list of mappings with a unique id, paired with that id."""
+    seen: dict[str, int] = {}
+    out = []
+    for index, entry in enumerate(reader.seq(field), start=1):
+        if not isinstance(entry, Mapping):
+            raise reader.error(field, f"entry {index} must be a mapping, got {_kind(entry)}")
+        entry_id = entry.get("id")
+        label = entry_id if isinstance(entry_id, str) else f"#{index}"
+        if not isinstance(entry_id, str) or not entry_id.isidentifier():
+            raise ContentError(
+                reader.file,
+                "missing or invalid id (letters, digits and underscores)",
+                item=label,
+                field="id",
+            )
+        if entry_id in seen:
+            raise ContentError(
+                reader.file,
+                f"duplicate id: entry {index} repeats entry {seen[entry_id]}",
+                item=entry_id,
+                field="id",
+            )
+        seen[entry_id] = index
+        out.append((entry_id, entry))
+    return out
+
+
+def _header(file: str, data: Any, name: str, allowed: set[str]) -> _Reader:
+    if isinstance(data, Mapping) and data.get("worksheet") != name:
+        raise ContentError(
+            file, f"expected worksheet: {name}, got {data.get('worksheet')!r}", field="worksheet"
+        )
+    top = _Reader(file, data, None, allowed | {"worksheet", "version", "title", "intro"})
+    kind = top.text("worksheet")
+    if kind != name:
+        raise top.error("worksheet", f"expected '{name}', got '{kind}'")
+    if top.integer("version") < 1:
+        raise top.error("version", "must be 1 or more")
+    return top
+
+
+def _parse_yaml(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ContentError(path, "file not found") from None
+    except UnicodeDecodeError as exc:
+        raise ContentError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        line = mark.line + 1 if mark is not None else None
+        raise ContentError(path, f"YAML syntax error: {problem}", line=line) from None
+
+
+# --- the three worksheets ---------------------------------------------------------
+
+
+def parse_spectrum(data: Any, file: str = "spectrum.yaml") -> SpectrumWorksheet:
+    top = _header(file, data, "spectrum", {"scale", "items"})
+    scale = _Reader(file, top.raw("scale"), "scale", {
+        "min", "max", "left_label", "middle_label", "right_label"})
+    lo, hi = scale.integer("min"), scale.integer("max")
+    if (lo, hi) != (SCALE_MIN, SCALE_MAX):
+        raise scale.error(
+            "min" if lo != SCALE_MIN else "max",
+            f"the scale must run from {SCALE_MIN} to {SCALE_MAX}, got {lo}..{hi}",
+        )
+    fields = {"id", "title", "left", "middle", "right", "prompt", "practice", "sources"}
+    items = []
+    for item_id, entry in _items(top, "items"):
+        r = _Reader(file, entry, item_id, fields)
+        items.append(SpectrumItem(
+            id=item_id, title=r.text("title"), left=r.text("left"), middle=r.text("middle"),
+            right=r.text("right"), prompt=r.text("prompt"), practice=r.text("practice"),
+            sources=r.texts("sources"),
+        ))
+    return SpectrumWorksheet(
+        version=top.integer("version"), title=top.text("title"), intro=top.text("intro"),
+        scale_min=lo, scale_max=hi, left_label=scale.text("left_label"),
+        middle_label=scale.text("middle_label"), right_label=scale.text("right_label"),
+        items=tuple(items),
+    )
+
+
+def parse_origins(data: Any, file: str = "origins.yaml") -> OriginsWorksheet:
+    top = _header(file, data, "origins", {"resonance", "sections"})
+    res = _Reader(file, top.raw("resonance"), "resonance", {"min", "max", "labels"})
+    lo, hi = res.integer("min"), res.integer("max")
+    if (lo, hi) != (RESONANCE_MIN, RESONANCE_MAX):
+        raise res.error(
+            "min" if lo != RESONANCE_MIN else "max",
+            f"resonance must run from {RESONANCE_MIN} to {RESONANCE_MAX}, got {lo}..{hi}",
+        )
+    labels = res.texts("labels")
+    if len(labels) != hi - lo + 1:
+        raise res.error("labels", f"needs {hi - lo + 1} labels, one per point, got {len(labels)}")
+    sections = []
+    for section_id, entry in _items(top, "sections"):
+        r = _Reader(file, entry, section_id, {"id", "title", "intro", "prompts", "sources"})
+        sections.append(OriginSection(
+            id=section_id, title=r.text("title"), intro=r.text("intro"),
+            prompts=r.texts("prompts"), sources=r.texts("sources"),
+        ))
+    return OriginsWorksheet(
+        version=top.integer("version"), title=top.text("title"), intro=top.text("intro"),
+        resonance_labels=labels, sections=tuple(sections),
+    )
+
+
+def parse_boundaries(data: Any, file: str = "boundaries.yaml") -> BoundariesWorksheet:
+    top = _header(file, data, "boundaries", {"sections"})
+    sections = []
+    for section_id, entry in _items(top, "sections"):
+        r = _Reader(file, entry, section_id,
+                    {"id", "title", "kind", "intro", "columns", "sources"})
+        kind = r.text("kind")
+        if kind not in SECTION_KINDS:
+            raise r.error("kind", f"must be one of {', '.join(SECTION_KINDS)}, got '{kind}'")
+        columns: list[Column] = []
+        if kind == "table":
+            for column_id, col in _items(r, "columns"):
+                c = _Reader(file, col, f"{section_id}.{column_id}", {"id", "label", "type"})
+                col_type = c.text("type")
+                if col_type not in COLUMN_TYPES:
+                    raise c.error(
+                        "type", f"must be one of {', '.join(COLUMN_TYPES)}, got '{col_type}'"
+                    )
+                columns.append(Column(id=column_id, label=c.text("label"), type=col_type))
+        elif "columns" in entry:
+            raise r.error("columns", "only sections of kind 'table' have columns")
+        sections.append(PlanSection(
+            id=section_id, title=r.text("title"), kind=kind, intro=r.text("intro"),
+            columns=tuple(columns), sources=r.texts("sources"),
+        ))
+    return BoundariesWorksheet(
+        version=top.integer("version"), title=top.text("title"), intro=top.text("intro"),
+        sections=tuple(sections),
+    )
+
+
+def default_worksheets_dir() -> Path:
+    """The folder the toolkit reads when none is given.
+
+    The environment variable lets a practice keep its own edited or translated
+    copy without changing notebooks; otherwise the worksheets shipped with the
+    toolkit are used (the repository's folder, or the installed copy).
+    """
+    env = os.environ.get(WORKSHEETS_ENV)
+    if env:
+        return Path(env).expanduser()
+    repo = Path(__file__).resolve().parent.parent / "worksheets"
+    if (repo / "spectrum.yaml").is_file():
+        return repo
+    from importlib.resources import files
+
+    return Path(str(files("toolkit") / "worksheets"))
+
+
+_CACHE: dict[tuple[str, tuple[float, ...]], Content] = {}
+
+
+def load_content(folder: str | os.PathLike[str] | None = None) -> Content:
+    """Load and validate the three worksheets from ``folder``.
+
+    Results are cached per folder and file modification time, so widgets and
+    the store can ask for content freely while edits on disk still show up.
+    """
+    base = Path(folder).expanduser() if folder is not None else default_worksheets_dir()
+    if not base.is_dir():
+        raise ContentError(base, "worksheet folder not found")
+    paths = [base / "spectrum.yaml", base / "origins.yaml", base / "boundaries.yaml"]
+    stamps = tuple(p.stat().st_mtime if p.exists() else -1.0 for p in paths)
+    key = (str(base.resolve()), stamps)
+    if key in _CACHE:
+        return _CACHE[key]
+    content = Content(
+        folder=str(base),
+        spectrum=parse_spectrum(_parse_yaml(paths[0]), str(paths[0])),
+        origins=parse_origins(_parse_yaml(paths[1]), str(paths[1])),
+        boundaries=parse_boundaries(_parse_yaml(paths[2]), str(paths[2])),
+    )
+    _CACHE[key] = content
+    return content
