@@ -1,0 +1,234 @@
+"""Turn spectrum answers into profiles and couple comparisons.
+
+Pure functions, pandas in and pandas out, so the widgets, the command line and
+the PDF report all read the same numbers. Unanswered items are never treated
+as 0 (balanced): they are left out of every mean and listed as missing.
+
+Columns
+-------
+``profile``        partner, name, item_id, title, position (Int64, <NA> when not
+                   answered), zone
+``summary``        partner, name, answered, total, missing (tuple of item ids),
+                   lean, imbalance, reading, reading_text
+``gaps``           item_id, title, position_a, position_b, gap (Int64, <NA> unless
+                   both answered), opposite_poles (bool), prompt, practice
+``couple_summary`` items_compared, mean_gap, largest_gap, opposite_pole_count
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from .content import SpectrumWorksheet
+from .responses import PARTNERS, SessionData
+
+__all__ = [
+    "BALANCED",
+    "MIXED",
+    "NOT_ANSWERED",
+    "TOWARD_DEPENDENCE",
+    "TOWARD_HYPER",
+    "couple_summary",
+    "gaps",
+    "largest_gaps",
+    "opposite_pole_items",
+    "profile",
+    "reading_for",
+    "score_session",
+    "SessionScores",
+    "summary",
+    "zone_for",
+]
+
+TOWARD_DEPENDENCE = "toward dependence"
+BALANCED = "balanced"
+TOWARD_HYPER = "toward hyper-independence"
+MIXED = "mixed"
+NOT_ANSWERED = "not answered yet"
+
+LEAN_THRESHOLD = 1.0  # |mean position| at which a clear direction shows
+MIXED_THRESHOLD = 1.5  # mean |position| at which strong answers on both sides count as mixed
+ZONE_THRESHOLD = 2  # |position| from which an item sits outside the balanced zone
+OPPOSITE_MIN_GAP = 3  # opposite signs this far apart: one pursues, the other distances
+
+READING_TEXT = {
+    TOWARD_DEPENDENCE: "leans toward dependence: tends to lean on the relationship to feel steady",
+    BALANCED: "sits close to balanced interdependence",
+    TOWARD_HYPER: "leans toward hyper-independence: tends to carry things alone",
+    MIXED: "mixed: leans in on some things and holds back on others",
+    NOT_ANSWERED: "no spectrum answers yet",
+}
+
+
+def zone_for(position: int | None) -> str | None:
+    """The zone of one answer on the -3..3 scale."""
+    if position is None or pd.isna(position):
+        return None
+    if position <= -ZONE_THRESHOLD:
+        return TOWARD_DEPENDENCE
+    if position >= ZONE_THRESHOLD:
+        return TOWARD_HYPER
+    return BALANCED
+
+
+def reading_for(lean: float | None, imbalance: float | None) -> str:
+    """Overall reading from lean (mean position) and imbalance (mean |position|).
+
+    A clear lean wins; otherwise strong answers that cancel each other out read
+    as "mixed", because a partner can lean in and hold back at once.
+    """
+    if lean is None or imbalance is None or pd.isna(lean):
+        return NOT_ANSWERED
+    if lean <= -LEAN_THRESHOLD:
+        return TOWARD_DEPENDENCE
+    if lean >= LEAN_THRESHOLD:
+        return TOWARD_HYPER
+    if imbalance >= MIXED_THRESHOLD:
+        return MIXED
+    return BALANCED
+
+
+def profile(
+    spectrum: SpectrumWorksheet,
+    answers: Mapping[str, Mapping[str, int]],
+    names: Mapping[str, str] | None = None,
+) -> pd.DataFrame:
+    """One row per partner and item, in worksheet order.
+
+    ``answers`` maps a partner key ("a", "b") to item id -> position.
+    Positions outside the scale or for unknown items raise ValueError.
+    """
+    rows = []
+    for partner, positions in answers.items():
+        unknown = sorted(set(positions) - set(spectrum.ids))
+        if unknown:
+            raise ValueError(f"partner {partner}: unknown spectrum item {unknown[0]!r}")
+        for item in spectrum.items:
+            pos = positions.get(item.id)
+            if pos is not None and not spectrum.scale_min <= pos <= spectrum.scale_max:
+                raise ValueError(
+                    f"partner {partner}, item {item.id!r}: {pos} is outside "
+                    f"{spectrum.scale_min}..{spectrum.scale_max}"
+                )
+            rows.append({
+                "partner": partner,
+                "name": (names or {}).get(partner, partner),
+                "item_id": item.id,
+                "title": item.title,
+                "position": pos,
+                "zone": zone_for(pos),
+            })
+    frame = pd.DataFrame(rows, columns=["partner", "name", "item_id", "title", "position", "zone"])
+    frame["position"] = frame["position"].astype("Int64")
+    return frame
+
+
+def summary(profile_frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per partner: how much is answered, lean, imbalance and reading."""
+    rows = []
+    for partner, group in profile_frame.groupby("partner", sort=False):
+        answered = group["position"].dropna().astype(float)
+        lean = float(answered.mean()) if len(answered) else None
+        imbalance = float(answered.abs().mean()) if len(answered) else None
+        reading = reading_for(lean, imbalance)
+        rows.append({
+            "partner": partner,
+            "name": group["name"].iloc[0],
+            "answered": len(answered),
+            "total": len(group),
+            "missing": tuple(group.loc[group["position"].isna(), "item_id"]),
+            "lean": lean,
+            "imbalance": imbalance,
+            "reading": reading,
+            "reading_text": READING_TEXT[reading],
+        })
+    return pd.DataFrame(rows, columns=["partner", "name", "answered", "total", "missing",
+                                       "lean", "imbalance", "reading", "reading_text"])
+
+
+def gaps(
+    spectrum: SpectrumWorksheet,
+    profile_frame: pd.DataFrame,
+    partners: Sequence[str] = ("a", "b"),
+) -> pd.DataFrame:
+    """Per item, both positions and how far apart they are."""
+    a, b = partners
+    wide = profile_frame.pivot(index="item_id", columns="partner", values="position")
+    rows = []
+    for item in spectrum.items:
+        pa = wide.at[item.id, a] if a in wide else pd.NA
+        pb = wide.at[item.id, b] if b in wide else pd.NA
+        both = not (pd.isna(pa) or pd.isna(pb))
+        gap = abs(int(pa) - int(pb)) if both else pd.NA
+        opposite = bool(both and int(pa) * int(pb) < 0 and gap >= OPPOSITE_MIN_GAP)
+        rows.append({
+            "item_id": item.id,
+            "title": item.title,
+            "position_a": pa,
+            "position_b": pb,
+            "gap": gap,
+            "opposite_poles": opposite,
+            "prompt": item.prompt,
+            "practice": item.practice,
+        })
+    frame = pd.DataFrame(rows)
+    for col in ("position_a", "position_b", "gap"):
+        frame[col] = frame[col].astype("Int64")
+    return frame
+
+
+def largest_gaps(gap_frame: pd.DataFrame, n: int = 3) -> pd.DataFrame:
+    """The ``n`` items where the partners differ most (ties keep worksheet order).
+
+    Items where both gave the same answer are not gaps and are never listed.
+    """
+    found = gap_frame[gap_frame["gap"].notna() & (gap_frame["gap"] > 0)]
+    return found.sort_values("gap", ascending=False, kind="stable").head(n).reset_index(
+        drop=True
+    )
+
+
+def opposite_pole_items(gap_frame: pd.DataFrame) -> pd.DataFrame:
+    """Items where one partner leans in and the other pulls away."""
+    return gap_frame[gap_frame["opposite_poles"]].reset_index(drop=True)
+
+
+def couple_summary(gap_frame: pd.DataFrame) -> pd.DataFrame:
+    """One row: how many items both answered, the mean and largest gap, opposite poles."""
+    compared = gap_frame["gap"].dropna().astype(float)
+    return pd.DataFrame([{
+        "items_compared": len(compared),
+        "mean_gap": float(compared.mean()) if len(compared) else None,
+        "largest_gap": int(compared.max()) if len(compared) else None,
+        "opposite_pole_count": int(gap_frame["opposite_poles"].sum()),
+    }])
+
+
+@dataclass(frozen=True)
+class SessionScores:
+    """Every frame a session view needs, computed once from the same answers."""
+
+    profile: pd.DataFrame
+    summary: pd.DataFrame
+    gaps: pd.DataFrame
+    largest_gaps: pd.DataFrame
+    opposite_poles: pd.DataFrame
+    couple: pd.DataFrame
+
+
+def score_session(spectrum: SpectrumWorksheet, data: SessionData, n: int = 3) -> SessionScores:
+    """Score both partners of a stored session."""
+    names = {p: data.couple.name(p) for p in PARTNERS}
+    prof = profile(spectrum, {p: data.spectrum(p) for p in PARTNERS}, names)
+    gap_frame = gaps(spectrum, prof)
+    return SessionScores(
+        profile=prof,
+        summary=summary(prof),
+        gaps=gap_frame,
+        largest_gaps=largest_gaps(gap_frame, n),
+        opposite_poles=opposite_pole_items(gap_frame),
+        couple=couple_summary(gap_frame),
+    )
