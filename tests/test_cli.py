@@ -1,0 +1,126 @@
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from toolkit.__main__ import build_parser, main
+from toolkit.store import Store
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+@pytest.fixture
+def demo(capsys, data_dir):
+    assert run(capsys, "--data-dir", str(data_dir), "demo")[0] == 0
+    return ["--data-dir", str(data_dir)]
+
+
+def test_every_command_has_help():
+    parser = build_parser()
+    sub = next(a for a in parser._actions if a.dest == "command")
+    assert set(sub.choices) == {"where", "demo", "list", "show", "export", "import", "delete"}
+    for name, p in sub.choices.items():
+        assert p.format_help().startswith("usage: python -m toolkit " + name)
+
+
+def test_where_prints_the_data_dir(capsys, data_dir):
+    assert run(capsys, "where") == (0, f"{data_dir}\n", "")
+
+
+def test_demo_is_idempotent_and_list_shows_both(capsys, demo):
+    assert "already in the store" in run(capsys, *demo, "demo")[1]
+    code, out, _ = run(capsys, *demo, "list")
+    assert code == 0
+    assert "demo-kim-kevin" in out and "Kim & Kevin" in out
+    assert "demo-alison-brett" in out and "(1 session, last 2026-11-03)" in out
+
+
+def test_show_prints_scores_and_prompts(capsys, demo):
+    code, out, _ = run(capsys, *demo, "show", "demo-kim-kevin")
+    assert code == 0
+    assert "Time apart and time together    3     -3    6            yes" in out
+    assert "Kim: leans toward hyper-independence" in out
+    assert "Kevin: leans toward dependence" in out
+    assert "largest gaps, to talk about:\n- Time apart and time together (gap 6)" in out
+
+
+def test_export_import_delete_cycle(capsys, demo, tmp_path):
+    target = tmp_path / "kk.json"
+    assert run(capsys, *demo, "export", "demo-kim-kevin", "-o", str(target))[0] == 0
+    data = json.loads(target.read_text())
+    assert data["couple"]["partner_a"] == "Kim"
+    code, _, err = run(capsys, *demo, "export", "demo-kim-kevin", "-o", str(target))
+    assert code == 1 and "already exists" in err
+    code, _, err = run(capsys, *demo, "import", str(target))
+    assert code == 1 and "already in the store" in err
+    assert run(capsys, *demo, "import", str(target), "--as", "kk-copy")[0] == 0
+    code, _, err = run(capsys, *demo, "delete", "kk-copy")
+    assert code == 1 and "--yes" in err  # stdin is not a terminal in tests
+    assert run(capsys, *demo, "delete", "kk-copy", "--yes") == (0, "deleted kk-copy\n", "")
+    assert "kk-copy" not in run(capsys, *demo, "list")[1]
+
+
+def test_csv_to_stdout(capsys, demo):
+    code, out, _ = run(capsys, *demo, "export", "--csv", "-o", "-")
+    assert code == 0
+    assert out.splitlines()[0].startswith("couple_id,partner_a,partner_b,session")
+    assert sum(1 for line in out.splitlines() if ",spectrum," in line) == 44
+
+
+def test_delete_all(capsys, demo, data_dir):
+    assert run(capsys, *demo, "delete", "--all", "--yes")[0] == 0
+    assert not (data_dir / "sessions.sqlite3").exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["show", "nobody"], "no couple with the id 'nobody'"),
+        (["show", "demo-kim-kevin", "--session", "9"], "has no session 9"),
+        (["import", "missing.json"], "missing.json: file not found"),
+        (["export"], "name the couple to export"),
+        (["delete"], "name one couple"),
+    ],
+)
+def test_user_mistakes_are_one_line_errors(capsys, demo, args, message):
+    code, out, err = run(capsys, *demo, *args)
+    assert code == 1 and out == ""
+    assert err.startswith("error: ") and message in err
+    assert "Traceback" not in err
+
+
+def test_broken_store_reported_without_traceback(data_dir, tmp_path):
+    data_dir.mkdir()
+    (data_dir / "sessions.sqlite3").write_text("not a database")
+    proc = subprocess.run(
+        [sys.executable, "-m", "toolkit", "--data-dir", str(data_dir), "list"],
+        capture_output=True, text=True,
+    )
+    assert proc.returncode == 1
+    assert "not an SQLite database" in proc.stderr and "Traceback" not in proc.stderr
+    assert (data_dir / "sessions.sqlite3").read_text() == "not a database"
+
+
+def test_demo_couples_tell_two_different_stories(data_dir, content):
+    from toolkit.demo import seed_demos
+    from toolkit.scoring import score_session
+
+    with Store(data_dir, content=content) as store:
+        assert sorted(seed_demos(store)) == ["demo-alison-brett", "demo-kim-kevin"]
+        assert seed_demos(store) == []
+        kk = score_session(content.spectrum, store.load_session(
+            store.session("demo-kim-kevin").id))
+        ab = score_session(content.spectrum, store.load_session(
+            store.session("demo-alison-brett").id))
+        plan = store.load_session(store.session("demo-alison-brett").id).plan("agreements")
+    assert kk.couple["mean_gap"].iloc[0] > 3 and len(kk.opposite_poles) >= 5
+    assert ab.couple["mean_gap"].iloc[0] < 1 and len(ab.opposite_poles) == 0
+    assert set(ab.summary["reading"]) == {"balanced"}
+    assert "holiday party" in plan[0]["event"]

@@ -1,0 +1,10 @@
+"""Couples' independence workshop toolkit.
+
+The core (content, responses, scoring, store) imports no plotting, PDF or
+widget library, so the command line and tests start quickly; those heavier
+parts load only when first used.
+"""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"

@@ -1,0 +1,206 @@
+"""Command line: ``python -m toolkit COMMAND``.
+
+For what a facilitator does outside a notebook: load the demo couples, look
+at a couple's scores, move data between machines, and delete it for good.
+Mistakes print one line to stderr and exit non-zero, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .content import ContentError, load_content
+from .responses import AnswerError
+from .store import Store, StoreError, default_data_dir
+
+EXIT_ERROR = 1
+
+
+class UserError(Exception):
+    """A mistake in how the command was used; printed without a traceback."""
+
+
+def _store(args: argparse.Namespace) -> Store:
+    content = load_content(args.worksheets) if args.worksheets else None
+    return Store(args.data_dir, content=content)
+
+
+def cmd_where(args: argparse.Namespace) -> None:
+    print(Path(args.data_dir).expanduser() if args.data_dir else default_data_dir())
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    from .demo import seed_demos
+
+    with _store(args) as store:
+        added = seed_demos(store)
+        if not args.quiet:
+            if added:
+                print("added demo couples: " + ", ".join(added))
+            else:
+                print("the demo couples are already in the store")
+
+
+def cmd_list(args: argparse.Namespace) -> None:
+    with _store(args) as store:
+        couples = store.couples()
+        if not couples:
+            print("no couples yet (add the demo couples with: python -m toolkit demo)")
+            return
+        width = max(len(c.id) for c in couples)
+        for c in couples:
+            sessions = store.sessions(c.id)
+            last = f", last {sessions[-1].date}" if sessions else ""
+            print(f"{c.id:<{width}}  {c.partner_a} & {c.partner_b}  "
+                  f"({len(sessions)} session{'s' if len(sessions) != 1 else ''}{last})")
+
+
+def cmd_show(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from .scoring import score_session
+
+    with _store(args) as store:
+        info = store.session(args.couple, args.session)
+        data = store.load_session(info.id)
+        scores = score_session(store.content.spectrum, data)
+    a, b = data.couple.partner_a, data.couple.partner_b
+    print(f"{a} & {b}: session {info.number}, {info.date}\n")
+    table = scores.gaps[["title", "position_a", "position_b", "gap"]].rename(
+        columns={"title": "item", "position_a": a, "position_b": b}
+    )
+    table["opposite poles"] = scores.gaps["opposite_poles"].map({True: "yes", False: ""})
+    with pd.option_context("display.width", 120, "display.max_colwidth", 48):
+        print(table.to_string(index=False, na_rep="-"))
+    print()
+    for row in scores.summary.itertuples():
+        lean = "-" if row.lean is None else f"{row.lean:+.2f}"
+        imbalance = "-" if row.imbalance is None else f"{row.imbalance:.2f}"
+        print(f"{row.name}: {row.reading_text} (lean {lean}, imbalance {imbalance}, "
+              f"{row.answered}/{row.total} answered)")
+        if row.missing:
+            print(f"  not answered yet: {', '.join(row.missing)}")
+    mean_gap = scores.couple["mean_gap"].iloc[0]
+    if mean_gap is not None and not pd.isna(mean_gap):
+        print(f"\nmean gap {mean_gap:.2f}; "
+              f"{scores.couple['opposite_pole_count'].iloc[0]} item(s) at opposite poles")
+    if len(scores.largest_gaps):
+        print("\nlargest gaps, to talk about:")
+        for row in scores.largest_gaps.itertuples():
+            print(f"- {row.title} (gap {row.gap}): {row.prompt}")
+
+
+def cmd_export(args: argparse.Namespace) -> None:
+    with _store(args) as store:
+        if args.csv:
+            if args.output == "-":
+                store.export_csv(sys.stdout, args.couple)
+            else:
+                if Path(args.output).exists():
+                    raise UserError(f"{args.output}: already exists; choose another file name")
+                store.export_csv(args.output, args.couple)
+                print(f"wrote {args.output}", file=sys.stderr)
+            return
+        if not args.couple:
+            raise UserError("name the couple to export (see: python -m toolkit list)")
+        if args.output == "-":
+            print(json.dumps(store.export_couple(args.couple), ensure_ascii=False, indent=2))
+        else:
+            path = store.export_json(args.couple, args.output or f"{args.couple}.json")
+            print(f"wrote {path}", file=sys.stderr)
+
+
+def cmd_import(args: argparse.Namespace) -> None:
+    with _store(args) as store:
+        couple = store.import_couple(args.file, couple_id=args.as_id)
+        print(f"imported {couple.id} ({couple.partner_a} & {couple.partner_b})")
+
+
+def cmd_delete(args: argparse.Namespace) -> None:
+    if bool(args.couple) == bool(args.all):
+        raise UserError("name one couple to delete, or use --all to delete every couple")
+    target = "every couple in the store" if args.all else f"couple '{args.couple}'"
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise UserError(f"deleting {target} cannot be undone; add --yes to confirm")
+        answer = input(f"Delete {target} for good? Type 'delete' to confirm: ")
+        if answer.strip() != "delete":
+            raise UserError("nothing was deleted")
+    store = _store(args)
+    if args.all:
+        store.delete_everything()
+        print(f"deleted every couple; removed {store.path}")
+    else:
+        with store:
+            store.delete_couple(args.couple)
+        print(f"deleted {args.couple}")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m toolkit",
+        description="Couples' independence workshop toolkit: manage couples and their answers.",
+    )
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="where the session store lives (default: TOOLKIT_DATA_DIR or the "
+                             "user data folder; see 'where')")
+    parser.add_argument("--worksheets", metavar="DIR",
+                        help="folder of worksheet YAML files (default: TOOLKIT_WORKSHEETS_DIR "
+                             "or the shipped worksheets)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("where", help="print the folder where client data is stored")
+    p.set_defaults(func=cmd_where)
+
+    p = sub.add_parser("demo", help="add the two fictional demo couples (never overwrites)")
+    p.add_argument("--quiet", action="store_true", help="print nothing on success")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("list", help="list couples and their sessions")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("show", help="show a couple's spectrum scores as a table")
+    p.add_argument("couple", help="couple id (see 'list')")
+    p.add_argument("--session", type=int, metavar="N", help="session number (default: latest)")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("export", help="export a couple to JSON, or answers to CSV")
+    p.add_argument("couple", nargs="?", help="couple id (with --csv: optional, default all)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="file to write, '-' for standard output (default: COUPLE.json); "
+                        "an existing file is never overwritten")
+    p.add_argument("--csv", action="store_true", help="every answer as one tidy CSV table")
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("import", help="import a couple from an exported JSON file")
+    p.add_argument("file", help="a JSON file written by 'export'")
+    p.add_argument("--as", dest="as_id", metavar="ID", help="import under another couple id")
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("delete", help="delete a couple (or everything) for good")
+    p.add_argument("couple", nargs="?", help="couple id (see 'list')")
+    p.add_argument("--all", action="store_true", help="delete the whole store")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_delete)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        args.func(args)
+    except (UserError, StoreError, ContentError, AnswerError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,36 @@
+"""One-line helpers for notebooks, so cells stay short for facilitators."""
+
+from __future__ import annotations
+
+import os
+
+import pandas as pd
+
+from .scoring import score_session
+from .store import Store
+
+__all__ = ["score_table"]
+
+
+def score_table(
+    couple_id: str, *, session: int | None = None, data_dir: str | os.PathLike[str] | None = None
+) -> pd.DataFrame:
+    """The couple's spectrum side by side: one row per item, both partners, the gap.
+
+    A demo couple that is not in the store yet is added first, so the start
+    notebook works on a fresh machine.
+    """
+    with Store(data_dir) as store:
+        if couple_id.startswith("demo-") and couple_id not in {c.id for c in store.couples()}:
+            from .demo import seed_demos
+
+            seed_demos(store)
+        info = store.session(couple_id, session)
+        data = store.load_session(info.id)
+        scores = score_session(store.content.spectrum, data)
+    a, b = data.couple.partner_a, data.couple.partner_b
+    table = scores.gaps[["title", "position_a", "position_b", "gap", "opposite_poles"]]
+    return table.rename(columns={
+        "title": "Item", "position_a": a, "position_b": b, "gap": "Gap",
+        "opposite_poles": "Opposite poles",
+    }).set_index("Item")
