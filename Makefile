@@ -11,14 +11,20 @@ STAMP := $(VENV)/.installed
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 
-$(STAMP): pyproject.toml | $(BIN)/python
+# JupyterLab must not phone home: no news, no update checks, no extension index.
+LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
+LAB_FLAGS := --LabApp.extension_manager=readonly $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+$(STAMP): pyproject.toml etc/lab-overrides.json | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	mkdir -p $(dir $(LAB_SETTINGS))
+	cp etc/lab-overrides.json $(LAB_SETTINGS)
 	touch $(STAMP)
 
 lab: $(STAMP)
 	$(BIN)/python -m toolkit demo --quiet
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00_start_here.ipynb
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
