@@ -128,18 +128,30 @@ def profile(
 
 def summary(profile_frame: pd.DataFrame) -> pd.DataFrame:
     """One row per partner: how much is answered, lean, imbalance and reading."""
+    groups: dict[str, dict] = {}
+    for partner, name, item_id, pos in zip(
+        profile_frame["partner"], profile_frame["name"], profile_frame["item_id"],
+        profile_frame["position"], strict=True,
+    ):
+        group = groups.setdefault(partner, {"name": name, "values": [], "missing": [],
+                                            "total": 0})
+        group["total"] += 1
+        if pd.isna(pos):
+            group["missing"].append(item_id)
+        else:
+            group["values"].append(int(pos))
     rows = []
-    for partner, group in profile_frame.groupby("partner", sort=False):
-        answered = group["position"].dropna().astype(float)
-        lean = float(answered.mean()) if len(answered) else None
-        imbalance = float(answered.abs().mean()) if len(answered) else None
+    for partner, group in groups.items():
+        values = group["values"]
+        lean = sum(values) / len(values) if values else None
+        imbalance = sum(abs(v) for v in values) / len(values) if values else None
         reading = reading_for(lean, imbalance)
         rows.append({
             "partner": partner,
-            "name": group["name"].iloc[0],
-            "answered": len(answered),
-            "total": len(group),
-            "missing": tuple(group.loc[group["position"].isna(), "item_id"]),
+            "name": group["name"],
+            "answered": len(values),
+            "total": group["total"],
+            "missing": tuple(group["missing"]),
             "lean": lean,
             "imbalance": imbalance,
             "reading": reading,
@@ -156,21 +168,25 @@ def gaps(
 ) -> pd.DataFrame:
     """Per item, both positions and how far apart they are."""
     a, b = partners
-    wide = profile_frame.pivot(index="item_id", columns="partner", values="position")
+    position = {
+        (partner, item_id): (None if pd.isna(pos) else int(pos))
+        for partner, item_id, pos in zip(
+            profile_frame["partner"], profile_frame["item_id"], profile_frame["position"],
+            strict=True,
+        )
+    }
     rows = []
     for item in spectrum.items:
-        pa = wide.at[item.id, a] if a in wide else pd.NA
-        pb = wide.at[item.id, b] if b in wide else pd.NA
-        both = not (pd.isna(pa) or pd.isna(pb))
-        gap = abs(int(pa) - int(pb)) if both else pd.NA
-        opposite = bool(both and int(pa) * int(pb) < 0 and gap >= OPPOSITE_MIN_GAP)
+        pa, pb = position.get((a, item.id)), position.get((b, item.id))
+        both = pa is not None and pb is not None
+        gap = abs(pa - pb) if both else None
         rows.append({
             "item_id": item.id,
             "title": item.title,
             "position_a": pa,
             "position_b": pb,
             "gap": gap,
-            "opposite_poles": opposite,
+            "opposite_poles": bool(both and pa * pb < 0 and gap >= OPPOSITE_MIN_GAP),
             "prompt": item.prompt,
             "practice": item.practice,
         })
