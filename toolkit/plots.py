@@ -1,0 +1,262 @@
+"""The couple's two spectrum profiles, side by side.
+
+``ProfilePlot`` builds one Figure and afterwards only moves its artists, so a
+slider move in the room redraws in a few tens of milliseconds and never
+creates a new Figure. ``profile_figure`` is the one-shot form (seaborn habit:
+data in, Figure out) for reports. Partners differ by colour and by marker
+shape, in the Okabe-Ito palette, which stays distinct for colour-blind readers.
+"""
+
+from __future__ import annotations
+
+import io
+import textwrap
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.collections import LineCollection
+from matplotlib.figure import Figure
+from matplotlib.font_manager import FontProperties
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, PathPatch
+from matplotlib.textpath import TextPath
+from matplotlib.transforms import Affine2D, ScaledTranslation
+
+from .content import SpectrumWorksheet
+from .scoring import ZONE_THRESHOLD, SessionScores
+
+__all__ = ["COLOURS", "MARKERS", "ProfilePlot", "profile_figure", "plain"]
+
+COLOURS = {"a": "#0072B2", "b": "#D55E00"}  # Okabe-Ito blue and vermillion
+MARKERS = {"a": "o", "b": "s"}
+ZONE_FILL = "#000000"
+ZONE_ALPHA = 0.075
+GAP_FILL = "#FFE9A8"
+OPPOSITE_FILL = "#FFC94D"
+BAND_ALPHA = 0.75
+LARGE_GAP = 3
+TITLE_FONT = FontProperties(weight="bold")
+TITLE_READING = {
+    "toward dependence": "leans toward dependence",
+    "toward hyper-independence": "leans toward hyper-independence",
+    "balanced": "close to balanced",
+    "mixed": "mixed: pulls both ways",
+    "not answered yet": "not answered yet",
+}
+
+
+def plain(text: str) -> str:
+    """User text for matplotlib: '$' would otherwise switch on math mode."""
+    return text.replace("$", r"\$")
+
+
+class ProfilePlot:
+    """A reusable two-panel profile figure, updated in place."""
+
+    def __init__(
+        self,
+        spectrum: SpectrumWorksheet,
+        names: Mapping[str, str],
+        *,
+        width: float = 10.0,
+        dpi: float = 96,
+    ) -> None:
+        self.spectrum = spectrum
+        self.names = dict(names)
+        n = len(spectrum.items)
+        self.figure = Figure(figsize=(width, 1.3 + 0.45 * n), dpi=dpi)
+        self.canvas = FigureCanvasAgg(self.figure)
+        self.figure.subplots_adjust(left=0.2, right=0.985, top=0.86, bottom=0.14, wspace=0.06)
+        axes = self.figure.subplots(1, 2, sharey=True)
+        self.axes = dict(zip(("a", "b"), axes, strict=True))
+        y = np.arange(n)
+        self._y = y
+        labels = [textwrap.fill(item.title, 26) for item in spectrum.items]
+        self._bands: dict[str, list] = {"a": [], "b": []}
+        self._own: dict[str, object] = {}
+        self._other: dict[str, object] = {}
+        self._links: dict[str, LineCollection] = {}
+        self._missing: dict[str, list] = {"a": [], "b": []}
+        self._titles: dict[str, object] = {}
+        # "not answered yet" as a filled path: drawn like a shape, far cheaper than text
+        note = TextPath((0, 0), "not answered yet", size=8.5, prop={"style": "italic"})
+        extent = note.get_extents()
+        note = note.transformed(Affine2D().translate(-extent.width / 2, -extent.height / 2))
+        lo, hi = spectrum.scale_min, spectrum.scale_max
+        edge = ZONE_THRESHOLD - 0.5
+        for partner, ax in self.axes.items():
+            other = "b" if partner == "a" else "a"
+            ax.axvspan(lo - 0.5, -edge, color=ZONE_FILL, alpha=ZONE_ALPHA, zorder=0, lw=0)
+            ax.axvspan(edge, hi + 0.5, color=ZONE_FILL, alpha=ZONE_ALPHA, zorder=0, lw=0)
+            for row in y:
+                band = ax.axhspan(row - 0.5, row + 0.5, color=GAP_FILL, alpha=BAND_ALPHA,
+                                  zorder=0.5, lw=0)
+                band.set_visible(False)
+                self._bands[partner].append(band)
+                at = (Affine2D().scale(1 / 72) + self.figure.dpi_scale_trans
+                      + ScaledTranslation(0, row, ax.transData))
+                text = PathPatch(note, transform=at, color="#6B6B6B", lw=0, zorder=3)
+                ax.add_artist(text)
+                self._missing[partner].append(text)
+            ax.axvline(0, color="#9A9A9A", lw=0.8, zorder=1)
+            ax.set_xlim(lo - 0.5, hi + 0.5)
+            ax.set_ylim(n - 0.5, -0.5)
+            ax.set_xticks(range(lo, hi + 1))
+            ax.set_xticklabels([f"{v:+d}" if v else "0" for v in range(lo, hi + 1)], fontsize=9)
+            ax.tick_params(axis="y", length=0)
+            for side in ("top", "right"):
+                ax.spines[side].set_visible(False)
+            trans = ax.get_xaxis_transform()
+            ax.text(lo - 0.45, 1.01, "toward\ndependence", transform=trans, fontsize=8.5,
+                    va="bottom", ha="left", color="#444444")
+            ax.text(0, 1.01, "balanced", transform=trans, fontsize=8.5, va="bottom",
+                    ha="center", color="#444444")
+            ax.text(hi + 0.45, 1.01, "toward\nhyper-independence", transform=trans,
+                    fontsize=8.5, va="bottom", ha="right", color="#444444")
+            self._links[partner] = LineCollection([], colors="#777777", linewidths=1.2,
+                                                  linestyles=":", zorder=2)
+            ax.add_collection(self._links[partner])
+            self._other[partner] = ax.scatter(
+                [], [], s=60, marker=MARKERS[other], facecolors="white",
+                edgecolors=COLOURS[other], linewidths=1.4, zorder=3,
+            )
+            self._own[partner] = ax.scatter(
+                [], [], s=150, marker=MARKERS[partner], color=COLOURS[partner],
+                edgecolors="white", linewidths=1.0, zorder=4,
+            )
+            # Titles change with the reading; drawn as paths so the background stays cached.
+            at = (Affine2D().scale(1 / 72) + self.figure.dpi_scale_trans
+                  + ScaledTranslation(0, 1, ax.transAxes)
+                  + ScaledTranslation(0, 32 / 72, self.figure.dpi_scale_trans))
+            self._titles[partner] = PathPatch(TextPath((0, 0), "."), transform=at,
+                                              color=COLOURS[partner], lw=0, zorder=5,
+                                              clip_on=False)
+            ax.add_artist(self._titles[partner])
+        self.axes["a"].set_yticks(y)
+        self.axes["a"].set_yticklabels(labels, fontsize=9)
+        self._legend_artist = None
+        self._legend()
+        self._background = None  # pixels of everything but markers, links and bands
+        self._title_text: dict[str, str] = {}
+
+    def _legend(self) -> None:
+        handles = [
+            Line2D([], [], marker=MARKERS[p], color=COLOURS[p], ls="", markersize=9,
+                   label=plain(self.names.get(p, p)))
+            for p in ("a", "b")
+        ]
+        handles += [
+            Patch(color=GAP_FILL, alpha=BAND_ALPHA, label=f"gap of {LARGE_GAP} or more"),
+            Patch(color=OPPOSITE_FILL, alpha=BAND_ALPHA, label="opposite poles"),
+        ]
+        if self._legend_artist is not None:
+            self._legend_artist.remove()
+        self._legend_artist = self.figure.legend(
+            handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=9,
+            bbox_to_anchor=(0.5, 0.0),
+        )
+
+        self._background = None
+
+    def _dynamic(self) -> list:
+        """Artists that change with answers, in drawing order."""
+        out: list = []
+        for partner in ("a", "b"):
+            out += self._bands[partner]
+            out += [self._links[partner], self._other[partner], self._own[partner]]
+            out += self._missing[partner]
+            out.append(self._titles[partner])
+        return out
+
+    def _set_title(self, partner: str, text: str) -> None:
+        if self._title_text.get(partner) != text:
+            self._title_text[partner] = text
+            self._titles[partner].set_path(TextPath((0, 0), text, size=11, prop=TITLE_FONT))
+
+    def title(self, partner: str) -> str:
+        """The panel's title as shown (name and overall reading)."""
+        return self._title_text.get(partner, "")
+
+    def set_names(self, names: Mapping[str, str]) -> None:
+        if dict(names) != self.names:
+            self.names = dict(names)
+            self._legend()
+            self._background = None
+
+    def update(self, scores: SessionScores) -> None:
+        """Move markers, links, bands and titles to match ``scores``."""
+        self.update_frames(scores.gaps, scores.summary)
+
+    def update_frames(self, gap_frame: pd.DataFrame, summary_frame: pd.DataFrame) -> None:
+        """Same as ``update``, from the two frames the picture needs."""
+        wide = gap_frame
+        positions = {
+            "a": wide["position_a"].to_numpy(dtype=float, na_value=np.nan),
+            "b": wide["position_b"].to_numpy(dtype=float, na_value=np.nan),
+        }
+        gap = wide["gap"].to_numpy(dtype=float, na_value=np.nan)
+        opposite = wide["opposite_poles"].to_numpy(dtype=bool)
+        readings = dict(zip(summary_frame["partner"], summary_frame["reading"], strict=True))
+        y = self._y
+        for partner in ("a", "b"):
+            other = "b" if partner == "a" else "a"
+            own, theirs = positions[partner], positions[other]
+            has_own, has_theirs = ~np.isnan(own), ~np.isnan(theirs)
+            self._own[partner].set_offsets(np.column_stack([own[has_own], y[has_own]]))
+            self._other[partner].set_offsets(
+                np.column_stack([theirs[has_theirs], y[has_theirs]]).reshape(-1, 2)
+            )
+            both = has_own & has_theirs & (own != theirs)
+            self._links[partner].set_segments(
+                [[(own[i], y[i]), (theirs[i], y[i])] for i in np.flatnonzero(both)]
+            )
+            for i, band in enumerate(self._bands[partner]):
+                large = bool(gap[i] >= LARGE_GAP) if not np.isnan(gap[i]) else False
+                band.set_visible(large or bool(opposite[i]))
+                band.set_color(OPPOSITE_FILL if opposite[i] else GAP_FILL)
+                self._missing[partner][i].set_visible(not has_own[i])
+            name = plain(self.names.get(partner, partner))
+            reading = TITLE_READING.get(readings.get(partner, ""), "")
+            self._set_title(partner, f"{name}: {reading}")
+
+    def png(self) -> bytes:
+        """The current state as PNG bytes.
+
+        The static parts (axes, labels, zones, legend) are rendered once and
+        kept as a pixel buffer; each call restores it and draws only the
+        artists that move, which is what keeps live updates fast.
+        """
+        from PIL import Image
+
+        dynamic = self._dynamic()
+        if self._background is None:
+            visible = [a.get_visible() for a in dynamic]
+            for artist in dynamic:
+                artist.set_visible(False)
+            self.canvas.draw()
+            self._background = self.canvas.copy_from_bbox(self.figure.bbox)
+            for artist, shown in zip(dynamic, visible, strict=True):
+                artist.set_visible(shown)
+        self.canvas.restore_region(self._background)
+        renderer = self.canvas.get_renderer()
+        for artist in dynamic:
+            if artist.get_visible():
+                artist.draw(renderer)
+        width, height = self.canvas.get_width_height()
+        image = Image.frombuffer("RGBA", (width, height), self.canvas.buffer_rgba(),
+                                 "raw", "RGBA", 0, 1)
+        buffer = io.BytesIO()
+        image.convert("RGB").save(buffer, "PNG", compress_level=1)
+        return buffer.getvalue()
+
+
+def profile_figure(
+    spectrum: SpectrumWorksheet, scores: SessionScores, names: Mapping[str, str],
+    *, width: float = 10.0, dpi: float = 96,
+) -> Figure:
+    """A finished profile Figure for the given scores (for reports and notebooks)."""
+    plot = ProfilePlot(spectrum, names, width=width, dpi=dpi)
+    plot.update(scores)
+    return plot.figure
