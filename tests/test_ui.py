@@ -1,0 +1,218 @@
+"""Widget logic in the kernel: set values as a user would and check what the
+store, the scores and the picture hold afterwards."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from toolkit.responses import AnswerKey
+from toolkit.store import Store
+from toolkit.ui import SessionApp
+
+HOSTILE = "<img src=x onerror=alert(1)> <script>alert('x')</script> & $x$ שלום 🎉"
+
+
+@pytest.fixture
+def app(data_dir, content):
+    store = Store(data_dir, content=content)
+    app = SessionApp(store=store)
+    app.name_a.value = "Noa"
+    app.name_b.value = "Sami"
+    app.create_button.click()
+    yield app
+    store.close()
+
+
+def items(app, partner):
+    return app.views[f"spectrum_{partner}"].items
+
+
+def test_creating_a_couple_opens_partner_a(app):
+    assert app.step == "spectrum_a"
+    assert app.ctx.couple.partner_a == "Noa"
+    assert [label for label, _ in app.steps.options][1:3] == ["2 Noa", "3 Sami"]
+    assert "for <b>Noa</b> alone" in app.body.children[0].value
+
+
+def test_create_with_bad_names_says_what_is_wrong(data_dir, content):
+    app = SessionApp(store=Store(data_dir, content=content))
+    app.name_a.value = "   "
+    app.create_button.click()
+    assert "partner A&#x27;s name: a name is needed" in app.setup_status.value
+    assert app.ctx is None and app.store.couples() == []
+    app.go(3)
+    assert app.step == "couple"
+
+
+def test_untouched_items_are_not_answered_not_zero(app):
+    first = items(app, "a")[0]
+    assert first.value is None
+    assert "Not answered yet" in first.answer.value
+    assert "tk-unanswered" in first.slider._dom_classes
+    assert app.ctx.data().spectrum("a") == {}
+    first.middle_button.click()  # choosing the middle on purpose
+    assert app.ctx.data().spectrum("a") == {"asking_for_help": 0}
+    assert "tk-unanswered" not in first.slider._dom_classes
+    assert "0 &middot; balanced" in first.answer.value
+
+
+def test_slider_saves_at_once_and_clear_unanswers(app):
+    view = items(app, "b")[3]
+    view.slider.value = -2
+    assert app.ctx.data().spectrum("b") == {"time_apart_together": -2}
+    assert "leans toward dependence" in view.answer.value
+    view.clear_button.click()
+    assert app.ctx.data().spectrum("b") == {}
+    assert view.value is None and view.slider.value == 0
+    assert "0 of 11 answered" in app.views["spectrum_b"].progress.value
+
+
+def test_profiles_stay_hidden_until_revealed_then_follow_each_move(app):
+    for view in items(app, "a"):
+        view.slider.value = 2
+    items(app, "b")[0].slider.value = -2
+    app.go(3)
+    profile = app.views["profiles"]
+    assert not profile.revealed and bytes(profile.image.value) == b""
+    assert profile.shown.layout.display == "none"
+    profile.reveal_button.click()
+    first = profile.image.value
+    assert first[:4] == b"\x89PNG"
+    assert "Noa</b> leans toward hyper-independence" in profile.readings.value
+    readings = profile.readings.value
+    assert "Sami</b> leans toward dependence" in readings
+    assert "(so far: 1 of 11 items answered)" in readings
+    assert "Asking for help" in profile.gaps_html.value
+    assert "opposite sides" in profile.gaps_html.value
+    figure = profile.plot.figure
+
+    items(app, "b")[0].slider.value = 2  # now they agree
+    assert profile.image.value != first
+    assert profile.plot.figure is figure  # same figure, updated in place
+    assert "same answer on every item" in profile.gaps_html.value
+    offsets = profile.plot._own["b"].get_offsets()
+    assert offsets.tolist() == [[2.0, 0.0]]
+
+    app.go(1)  # back to a partner's private page hides both profiles again
+    assert not profile.revealed and bytes(profile.image.value) == b""
+
+
+def test_origins_resonance_notes_and_summary(app):
+    app.go(4)
+    view = app.views["origins_a"].sections[0]
+    view.resonance.value = 3
+    view.notes.value = HOSTILE
+    data = app.ctx.data()
+    assert data.origin("a", "past_hurts") == (3, HOSTILE)
+    summary = app.views["origins_summary"].widget.value
+    assert "●●●</span> Very much" in summary and "not marked" in summary
+    app.origins_partner.value = "b"
+    assert app.origins_box.children[0] is app.views["origins_b"].widget
+
+
+def test_note_that_is_too_long_is_refused_with_a_message(app):
+    view = app.views["origins_b"].sections[1]
+    view.notes.value = "x" * 200_001
+    assert "limit is 200,000" in view.status.value
+    assert app.ctx.data().origin("b", view.section.id) == (None, "")
+
+
+def test_plan_rows_add_edit_remove(app):
+    plan = app.views["plan"]
+    table = plan.tables["rituals"]
+    first = table.add_row()
+    second = table.add_row()
+    ritual, how_often, who = table.cells[first]
+    ritual.widget.value = HOSTILE
+    how_often.widget.value = "Every evening"
+    who.widget.value = "b"
+    table.cells[second][0].widget.value = "Sunday walk"
+    risk_row = plan.tables["small_risks"].add_row()
+    plan.tables["small_risks"].cells[risk_row][2].widget.value = dt.date(2026, 12, 24)
+    plan.dates["review"].value = dt.date(2027, 2, 1)
+    data = app.ctx.data()
+    assert data.plan("rituals") == [
+        {"row": 1, "ritual": HOSTILE, "how_often": "Every evening", "who_starts": "b"},
+        {"row": 2, "ritual": "Sunday walk"},
+    ]
+    assert data.plan("small_risks")[0]["by_when"] == "2026-12-24"
+    assert data.plan_value("review") == "2027-02-01"
+    table.remove_row(first)
+    assert [r["row"] for r in app.ctx.data().plan("rituals")] == [2]
+    assert len(table.rows_box.children) == 1
+    assert table.rows_box.children[0].children[0].value == "Sunday walk"
+
+
+def test_everything_is_restored_after_reopening(app, data_dir, content):
+    items(app, "a")[2].slider.value = 3
+    items(app, "b")[2].slider.value = -1
+    app.views["origins_b"].sections[2].notes.value = "Mum read my diary"
+    row = app.views["plan"].tables["agreements"].add_row()
+    app.views["plan"].tables["agreements"].cells[row][1].widget.value = HOSTILE
+    app.views["plan"].dates["review"].value = dt.date(2027, 3, 3)
+    couple_id = app.ctx.couple.id
+    app.store.close()
+
+    again = SessionApp.open(couple_id, data_dir=data_dir)
+    assert again.step == "spectrum_a"
+    assert items(again, "a")[2].slider.value == 3 and items(again, "a")[2].value == 3
+    assert items(again, "a")[3].value is None
+    assert items(again, "b")[2].slider.value == -1
+    assert again.views["origins_b"].sections[2].notes.value == "Mum read my diary"
+    cells = again.views["plan"].tables["agreements"].cells[row]
+    assert cells[1].widget.value == HOSTILE
+    assert again.views["plan"].dates["review"].value == dt.date(2027, 3, 3)
+    assert len(again.store.sessions(couple_id)) == 1  # continued, not duplicated
+
+
+def test_free_text_is_shown_literally_everywhere(data_dir, content):
+    store = Store(data_dir, content=content)
+    couple = store.create_couple("<b>Ana</b>", "<script>x</script>")
+    app = SessionApp(store=store)
+    app.start(couple.id)
+    app.go(1)
+    html = app.header.value + app.body.children[0].value
+    assert "&lt;b&gt;Ana&lt;/b&gt;" in html and "<b>Ana</b>" not in html
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    app.views["spectrum_a"].items[0].slider.value = 3
+    app.views["spectrum_b"].items[0].slider.value = -3
+    app.go(3)
+    app.views["profiles"].reveal()
+    shown = app.views["profiles"].gaps_html.value + app.views["profiles"].readings.value
+    assert "<script>" not in shown and "&lt;script&gt;x&lt;/script&gt;" in shown
+    assert "&lt;b&gt;Ana&lt;/b&gt;, you placed yourself at +3" in shown
+    assert app.views["profiles"].image.value[:4] == b"\x89PNG"
+    app.go(4)
+    app.origins_partner.value = "summary"
+    assert "<script>x" not in app.views["origins_summary"].widget.value
+
+
+def test_step_navigation_back_and_forth(app):
+    app.next.click()
+    assert app.step == "spectrum_b"
+    app.steps.value = 5
+    assert app.step == "plan" and app.body.children[0] is app.views["plan"].widget
+    app.back.click()
+    assert app.step == "origins"
+    app.go(6)
+    assert app.next.disabled and "Finishing the session" in app.body.children[0].value
+    app.go(0)
+    assert app.back.disabled and app.body.children[0] is app.setup
+
+
+def test_existing_couple_new_session(app):
+    couple_id = app.ctx.couple.id
+    app.go(0)
+    app.existing.value = couple_id
+    app.session_choice.value = "new"
+    app.open_button.click()
+    assert [s.number for s in app.store.sessions(couple_id)] == [1, 2]
+    assert app.ctx.data().info.number == 2
+    assert "Session 2" in app.header.value
+
+
+def test_saved_key_shape(app):
+    items(app, "a")[0].slider.value = 1
+    assert app.ctx.data().answers[AnswerKey("spectrum", "a", "asking_for_help", 0, "position")] == 1

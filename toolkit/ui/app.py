@@ -1,0 +1,260 @@
+"""The whole session as steps: couple, each partner's spectrum, the reveal,
+origins, the boundary plan, and finishing up."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+
+import ipywidgets as w
+
+from ..responses import AnswerError
+from ..store import Store, StoreError
+from .common import SessionContext, View, esc, status_html, stylesheet
+from .origins import OriginsSummary, OriginsView
+from .plan import PlanView
+from .profile import ProfileView
+from .spectrum import SpectrumView
+
+__all__ = ["SessionApp"]
+
+STEP_KEYS = ("couple", "spectrum_a", "spectrum_b", "profiles", "origins", "plan", "finish")
+
+
+class SessionApp(View):
+    """The facilitator's session, one step at a time.
+
+    ``SessionApp()`` starts at choosing or creating a couple;
+    ``SessionApp.open("demo-kim-kevin")`` continues that couple's latest session.
+    """
+
+    def __init__(self, data_dir: str | os.PathLike[str] | None = None,
+                 store: Store | None = None) -> None:
+        self.store = store if store is not None else Store(data_dir)
+        self.ctx: SessionContext | None = None
+        self.views: dict[str, object] = {}
+        self.steps = w.ToggleButtons(options=self._step_labels(), value=None,
+                                     style={"button_width": "auto"})
+        self.steps.add_class("tk-steps")
+        self.back = w.Button(description="Back", icon="arrow-left", layout=w.Layout(width="auto"))
+        self.next = w.Button(description="Next", icon="arrow-right", button_style="primary",
+                             layout=w.Layout(width="auto"))
+        self.body = w.Box(layout=w.Layout(width="100%"))
+        self.header = w.HTML()
+        self.status = w.HTML()
+        self.steps.observe(self._on_step, names="value")
+        self.back.on_click(lambda _: self.go(self.step_index - 1))
+        self.next.on_click(lambda _: self.go(self.step_index + 1))
+        self._build_setup()
+        nav = w.HBox([self.back, self.next], layout=w.Layout(margin="10px 0"))
+        self.widget = w.VBox([stylesheet(), self.header, self.steps, self.status, self.body, nav],
+                             layout=w.Layout(width="100%"))
+        self.widget.add_class("tk-app")
+        self.go(0)
+
+    # --- opening ------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, couple_id: str, *, session: int | None = None, new_session: bool = False,
+             data_dir: str | os.PathLike[str] | None = None) -> SessionApp:
+        app = cls(data_dir)
+        if couple_id.startswith("demo-") and couple_id not in {c.id for c in app.store.couples()}:
+            from ..demo import seed_demos
+
+            seed_demos(app.store)
+        app.start(couple_id, session=session, new_session=new_session)
+        app.go(1)
+        return app
+
+    def start(self, couple_id: str, *, session: int | None = None,
+              new_session: bool = False) -> None:
+        """Open a couple's session (the latest, a numbered one, or a new one)."""
+        if new_session or not self.store.sessions(couple_id):
+            info = self.store.new_session(couple_id)
+        else:
+            info = self.store.session(couple_id, session)
+        self.ctx = SessionContext(self.store, info.id)
+        self.views = {
+            "spectrum_a": SpectrumView(self.ctx, "a"),
+            "spectrum_b": SpectrumView(self.ctx, "b"),
+            "profiles": ProfileView(self.ctx),
+            "origins_a": OriginsView(self.ctx, "a"),
+            "origins_b": OriginsView(self.ctx, "b"),
+            "origins_summary": OriginsSummary(self.ctx),
+            "plan": PlanView(self.ctx),
+        }
+        names = self.ctx.names()
+        self.origins_partner = w.ToggleButtons(
+            options=[(f"{names['a']}'s reflection", "a"), (f"{names['b']}'s reflection", "b"),
+                     ("Side by side", "summary")],
+            value="a", style={"button_width": "auto"},
+        )
+        self.origins_partner.observe(lambda _: self._show_origins(), names="value")
+        self.origins_box = w.VBox()
+        self._show_origins()
+        self.steps.options = self._step_labels()
+        couple = self.ctx.couple
+        self.header.value = (
+            f"<h2>{esc(couple.partner_a)} &amp; {esc(couple.partner_b)}</h2>"
+            f'<div class="tk-muted">Session {info.number}, {esc(info.date)}. '
+            "Every change is saved as you go.</div>"
+        )
+
+    def _step_labels(self) -> list[tuple[str, int]]:
+        a, b = "Partner A", "Partner B"
+        if self.ctx is not None:
+            names = self.ctx.names()
+            a, b = names["a"], names["b"]
+        labels = ["1 Couple", f"2 {a}", f"3 {b}", "4 Profiles", "5 Origins", "6 Plan", "7 Finish"]
+        return [(label, i) for i, label in enumerate(labels)]
+
+    # --- navigation ---------------------------------------------------------------
+
+    @property
+    def step_index(self) -> int:
+        return self.steps.value if self.steps.value is not None else 0
+
+    @property
+    def step(self) -> str:
+        return STEP_KEYS[self.step_index]
+
+    def go(self, index: int) -> None:
+        index = max(0, min(len(STEP_KEYS) - 1, index))
+        if index > 0 and self.ctx is None:
+            self.status.value = status_html("Choose or create a couple first.", "error")
+            index = 0
+        if self.steps.value == index:
+            self._render()
+        else:
+            self.steps.value = index
+
+    def _on_step(self, change: dict) -> None:
+        if change["new"] is None:
+            return
+        if change["new"] > 0 and self.ctx is None:
+            self.go(0)
+            return
+        self._render()
+
+    def _render(self) -> None:
+        self.status.value = ""
+        key = self.step
+        if key == "couple":
+            self.body.children = [self.setup]
+        elif key == "origins":
+            self.body.children = [w.VBox([self.origins_partner, self.origins_box])]
+        elif key == "finish":
+            self.body.children = [self._finish()]
+        elif key in ("profiles", "plan"):
+            self.body.children = [self.views[key].widget]
+        else:  # a partner's spectrum: the other's answers and both profiles stay hidden
+            self.views["profiles"].hide()
+            view = self.views[key]
+            view.refresh()
+            self.body.children = [self._private_note(key), view.widget]
+        self.back.disabled = self.step_index == 0
+        self.next.disabled = self.step_index == len(STEP_KEYS) - 1
+
+    def _private_note(self, key: str) -> w.HTML:
+        names = self.ctx.names()
+        me, other = (names["a"], names["b"]) if key == "spectrum_a" else (names["b"], names["a"])
+        return w.HTML(
+            f'<div class="tk-hidden-note">This part is for <b>{esc(me)}</b> alone. '
+            f"{esc(other)}'s answers are hidden and stay hidden until you reveal both "
+            "profiles together.</div>"
+        )
+
+    def _show_origins(self) -> None:
+        choice = self.origins_partner.value
+        if choice == "summary":
+            self.views["origins_summary"].refresh()
+            self.origins_box.children = [self.views["origins_summary"].widget]
+        else:
+            self.origins_box.children = [self.views[f"origins_{choice}"].widget]
+
+    # --- couple set-up --------------------------------------------------------------
+
+    def _build_setup(self) -> None:
+        self.existing = w.Dropdown(description="Couple:", layout=w.Layout(width="420px"))
+        self.session_choice = w.RadioButtons(
+            options=[("Continue their latest session", "latest"),
+                     ("Start a new session today", "new")],
+            value="latest",
+        )
+        self.open_button = w.Button(description="Open", button_style="primary", icon="folder-open",
+                                    layout=w.Layout(width="auto"))
+        self.name_a = w.Text(description="Partner A:", placeholder="a pseudonym",
+                             layout=w.Layout(width="420px"))
+        self.name_b = w.Text(description="Partner B:", placeholder="a pseudonym",
+                             layout=w.Layout(width="420px"))
+        self.facilitator = w.Text(description="Facilitator:", placeholder="optional",
+                                  layout=w.Layout(width="420px"))
+        self.create_button = w.Button(description="Create couple and start", icon="plus",
+                                      button_style="primary", layout=w.Layout(width="auto"))
+        self.setup_status = w.HTML()
+        self.open_button.on_click(lambda _: self._open_existing())
+        self.create_button.on_click(lambda _: self._create())
+        self._refresh_couples()
+        existing = w.VBox([w.HTML("<h3>Continue with a couple</h3>"), self.existing,
+                           self.session_choice, self.open_button])
+        existing.add_class("tk-card")
+        new = w.VBox([
+            w.HTML("<h3>A new couple</h3><p class='tk-muted'>Use pseudonyms or first names "
+                   "only.</p>"),
+            self.name_a, self.name_b, self.facilitator, self.create_button,
+        ])
+        new.add_class("tk-card")
+        self.setup = w.VBox([existing, new, self.setup_status])
+
+    def _refresh_couples(self) -> None:
+        couples = self.store.couples()
+        self.existing.options = [(f"{c.partner_a} & {c.partner_b}  ({c.id})", c.id)
+                                 for c in couples]
+        self.existing.disabled = self.open_button.disabled = not couples
+
+    def _open_existing(self) -> None:
+        if not self.existing.value:
+            self.setup_status.value = status_html("There are no couples yet.", "error")
+            return
+        self.start(self.existing.value, new_session=self.session_choice.value == "new")
+        self.go(1)
+
+    def _create(self) -> None:
+        try:
+            couple = self.store.create_couple(self.name_a.value, self.name_b.value)
+            info = self.store.new_session(couple.id, date=dt.date.today(),
+                                          facilitator=self.facilitator.value)
+        except (AnswerError, StoreError) as exc:
+            self.setup_status.value = status_html(str(exc), "error")
+            return
+        self.name_a.value = self.name_b.value = ""
+        self._refresh_couples()
+        self.existing.value = couple.id
+        self.start(couple.id, session=info.number)
+        self.go(1)
+
+    # --- finish -----------------------------------------------------------------------
+
+    def _finish(self) -> w.Widget:
+        data = self.ctx.data()
+        spectrum_done = {p: len(data.spectrum(p)) for p in ("a", "b")}
+        total = len(self.ctx.content.spectrum.items)
+        names = self.ctx.names()
+        lines = [
+            f"<li>{esc(names[p])}: {spectrum_done[p]} of {total} spectrum items answered</li>"
+            for p in ("a", "b")
+        ]
+        rows = sum(len(v) for v in data.plan_rows.values())
+        review = data.plan_value("review") or "not set yet"
+        lines.append(f"<li>Boundary plan: {rows} row{'s' if rows != 1 else ''}; "
+                     f"review date {esc(review)}</li>")
+        return w.HTML(
+            "<div class='tk-card'><h3>Finishing the session</h3>"
+            f"<ul>{''.join(lines)}</ul>"
+            "<p>Everything is already saved on this computer, in "
+            f"<code>{esc(str(self.store.data_dir))}</code>. Nothing is sent anywhere.</p>"
+            "<p>To delete this couple's data for good, run "
+            f"<code>python -m toolkit delete {esc(self.ctx.couple.id)}</code> in a terminal.</p>"
+            "</div>"
+        )
+

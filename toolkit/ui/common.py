@@ -1,0 +1,148 @@
+"""What every view shares: the session context, escaping and the stylesheet.
+
+Views are thin: they show values and forward each change to the store through
+``SessionContext.save``, which also tells listeners (the live profile, the
+summaries) that something changed. No scoring or file handling lives here.
+"""
+
+from __future__ import annotations
+
+import html
+import os
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from ..content import Content
+from ..responses import AnswerError, AnswerKey, Couple, SessionData
+from ..store import Store, StoreError
+
+__all__ = ["SessionContext", "View", "esc", "open_session", "stylesheet", "status_html"]
+
+
+def esc(text: str) -> str:
+    """User or content text for an HTML widget: shown literally, never as markup.
+
+    Dollar signs are wrapped so the notebook's math typesetting leaves them alone.
+    """
+    escaped = html.escape(text, quote=True).replace("\n", "<br>")
+    return escaped.replace("$", '<span class="tex2jax_ignore mathjax_ignore">&#36;</span>')
+
+
+def status_html(message: str, kind: str = "info") -> str:
+    return f'<div class="tk-status tk-{kind}" role="status">{esc(message)}</div>'
+
+
+class SessionContext:
+    """One open session: the store, the content and who the partners are."""
+
+    def __init__(self, store: Store, session_id: int) -> None:
+        self.store = store
+        self.session_id = session_id
+        self._listeners: list[Callable[[AnswerKey], None]] = []
+        self.errors: list[str] = []
+
+    @property
+    def content(self) -> Content:
+        return self.store.content
+
+    @property
+    def couple(self) -> Couple:
+        return self.store.couple(self.data().info.couple_id)
+
+    def data(self) -> SessionData:
+        return self.store.load_session(self.session_id)
+
+    def names(self) -> dict[str, str]:
+        couple = self.couple
+        return {"a": couple.partner_a, "b": couple.partner_b}
+
+    def listen(self, callback: Callable[[AnswerKey], None]) -> None:
+        self._listeners.append(callback)
+
+    def notify(self, key: AnswerKey) -> None:
+        for callback in self._listeners:
+            callback(key)
+
+    def save(self, key: AnswerKey, value: Any) -> str | None:
+        """Save one answer now; returns an error message instead of raising."""
+        try:
+            self.store.set_answer(self.session_id, key, value)
+        except (AnswerError, StoreError) as exc:
+            self.errors.append(str(exc))
+            return str(exc)
+        self.notify(key)
+        return None
+
+
+def open_session(
+    couple_id: str, *, session: int | None = None, data_dir: str | os.PathLike[str] | None = None
+) -> SessionContext:
+    """A couple's session for the single-worksheet notebooks (latest unless numbered).
+
+    Demo couples are added on first use, so the notebooks run on a fresh machine.
+    """
+    store = Store(data_dir)
+    if couple_id.startswith("demo-") and couple_id not in {c.id for c in store.couples()}:
+        from ..demo import seed_demos
+
+        seed_demos(store)
+    if not store.sessions(couple_id):
+        store.new_session(couple_id)
+    return SessionContext(store, store.session(couple_id, session).id)
+
+
+class View:
+    """Shows itself in a notebook cell: a view's last line is enough."""
+
+    widget: w.Widget
+
+    def _repr_mimebundle_(self, **kwargs: object) -> dict:
+        return self.widget._repr_mimebundle_(**kwargs)
+
+
+_CSS = """
+<style>
+.tk-app { max-width: 1060px; font-size: 14px; line-height: 1.45; }
+.tk-card { border: 1px solid #d6d6d6; border-radius: 8px; padding: 10px 14px 8px 14px;
+           margin: 0 0 12px 0; background: #ffffff; }
+.tk-card h3, .tk-app h2, .tk-app h3 { margin: 2px 0 6px 0; }
+.tk-app h2 { font-size: 20px; }
+.tk-card h3 { font-size: 16px; }
+.tk-intro { color: #333; margin: 0 0 10px 0; max-width: 900px; }
+.tk-muted { color: #5f5f5f; font-size: 13px; }
+.tk-statements { display: grid; grid-template-columns: 1fr 1fr 1fr; gap: 14px;
+                 margin: 4px 0 4px 0; }
+.tk-statements div { white-space: normal; overflow-wrap: anywhere; }
+.tk-pole { font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: .03em;
+           color: #555; display: block; margin-bottom: 2px; }
+.tk-ticks { display: flex; justify-content: space-between; font-size: 12px; color: #555;
+            padding: 0 4px; }
+.tk-answer { font-weight: 600; white-space: normal; }
+.tk-unanswered-text { color: #6b6b6b; font-style: italic; }
+.tk-unanswered .noUi-handle, .tk-unanswered .noUi-connect { background: #ffffff !important;
+           border: 2px dashed #8a8a8a !important; }
+.tk-status { padding: 4px 8px; border-radius: 4px; margin: 4px 0; white-space: normal;
+             overflow-wrap: anywhere; }
+.tk-error { background: #fde8e8; color: #8a1c1c; }
+.tk-ok { color: #1d5e2c; }
+.tk-info { color: #333; }
+.tk-hidden-note { background: #f4f4f4; padding: 14px; border-radius: 8px; }
+.tk-gap { margin: 0 0 10px 0; }
+.tk-table { border-collapse: collapse; margin: 6px 0; }
+.tk-table th, .tk-table td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: left;
+                             vertical-align: top; white-space: normal; overflow-wrap: anywhere; }
+.tk-steps .widget-toggle-button { width: auto; min-width: 118px; }
+.tk-app .jupyter-widgets :focus-visible, .tk-app button:focus-visible,
+.tk-app input:focus-visible, .tk-app textarea:focus-visible, .tk-app select:focus-visible,
+.tk-app .noUi-handle:focus, .tk-app .noUi-handle:focus-visible {
+    outline: 3px solid #0072B2 !important; outline-offset: 2px; }
+.tk-app .widget-textarea textarea, .tk-app .widget-text input { font-size: 14px; }
+</style>
+"""
+
+
+def stylesheet() -> w.HTML:
+    """The toolkit's styles, as a widget to place once at the top of a view."""
+    return w.HTML(_CSS, layout=w.Layout(height="0px", margin="0"))

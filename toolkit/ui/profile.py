@@ -1,0 +1,144 @@
+"""The couple's two profiles side by side, revealed by the facilitator.
+
+The figure is built once; every change moves its artists and sends fresh PNG
+bytes to an Image widget, so the picture updates without flicker.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import pandas as pd
+
+from ..plots import ProfilePlot
+from ..responses import PARTNERS, AnswerKey
+from ..scoring import gaps, largest_gaps, profile, summary
+from .common import SessionContext, View, esc, stylesheet
+
+__all__ = ["ProfileView", "gap_sentences"]
+
+ZONE_WORDS = {
+    "toward dependence": "toward dependence",
+    "balanced": "near the middle",
+    "toward hyper-independence": "toward hyper-independence",
+}
+
+
+def _side(position: int) -> str:
+    if position <= -2:
+        return "toward dependence"
+    if position >= 2:
+        return "toward hyper-independence"
+    return "near the middle"
+
+
+def gap_sentences(row: pd.Series, names: dict[str, str]) -> str:
+    """A largest-gap row worded for the couple, as safe HTML."""
+    a, b = names["a"], names["b"]
+    pa, pb = int(row["position_a"]), int(row["position_b"])
+    lines = [
+        f"<b>{esc(row['title'])}</b>",
+        f"{esc(a)}, you placed yourself at {pa:+d} ({_side(pa)}); "
+        f"{esc(b)}, you placed yourself at {pb:+d} ({_side(pb)}).",
+    ]
+    if row["opposite_poles"]:
+        lines.append(f"You are {row['gap']} points apart, on opposite sides: "
+                     "one of you leans in here while the other pulls back.")
+    else:
+        lines.append(f"You are {row['gap']} point{'s' if row['gap'] != 1 else ''} apart.")
+    lines.append(f"<i>Talk it through:</i> {esc(row['prompt'])}")
+    lines.append(f"<i>A small step to try:</i> {esc(row['practice'])}")
+    return '<div class="tk-gap">' + "<br>".join(lines) + "</div>"
+
+
+class ProfileView(View):
+    """Both partners' profiles, hidden until revealed, then live."""
+
+    def __init__(self, ctx: SessionContext) -> None:
+        self.ctx = ctx
+        self.plot = ProfilePlot(ctx.content.spectrum, ctx.names())
+        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width="960px",
+                                                           height="auto"))
+        self.readings = w.HTML()
+        self.gaps_html = w.HTML()
+        self.hidden_note = w.HTML(
+            '<div class="tk-hidden-note"><b>Both profiles are hidden.</b> Each partner answered '
+            "on their own; reveal them together when you are both ready to look.</div>"
+        )
+        self.reveal_button = w.Button(description="Reveal both profiles", button_style="primary",
+                                      icon="eye", layout=w.Layout(width="auto"))
+        self.hide_button = w.Button(description="Hide again", icon="eye-slash",
+                                    layout=w.Layout(width="auto"))
+        self.reveal_button.on_click(lambda _: self.reveal())
+        self.hide_button.on_click(lambda _: self.hide())
+        self.shown = w.VBox([self.image, self.readings, self.gaps_html])
+        self.widget = w.VBox([
+            stylesheet(),
+            w.HTML("<h2>Your two profiles, side by side</h2>"),
+            self.hidden_note,
+            w.HBox([self.reveal_button, self.hide_button]),
+            self.shown,
+        ])
+        self.widget.add_class("tk-app")
+        self.revealed = False
+        self._stale = True
+        ctx.listen(self._changed)
+        self.hide()
+
+    def reveal(self) -> None:
+        self.revealed = True
+        self.hidden_note.layout.display = "none"
+        self.reveal_button.layout.display = "none"
+        self.hide_button.layout.display = ""
+        self.shown.layout.display = ""
+        self.refresh()
+
+    def hide(self) -> None:
+        """Hide both profiles, and clear the picture so nothing lingers on screen."""
+        self.revealed = False
+        self.hidden_note.layout.display = ""
+        self.reveal_button.layout.display = ""
+        self.hide_button.layout.display = "none"
+        self.shown.layout.display = "none"
+        self.image.value = b""
+        self.readings.value = ""
+        self.gaps_html.value = ""
+
+    def _changed(self, key: AnswerKey) -> None:
+        if key.worksheet != "spectrum":
+            return
+        self._stale = True
+        if self.revealed:
+            self.refresh()
+
+    def refresh(self) -> None:
+        """Recompute from the store and update the figure in place."""
+        data = self.ctx.data()
+        names = {p: data.couple.name(p) for p in PARTNERS}
+        spectrum = self.ctx.content.spectrum
+        prof = profile(spectrum, {p: data.spectrum(p) for p in PARTNERS}, names)
+        summ = summary(prof)
+        gap_frame = gaps(spectrum, prof)
+        self.plot.set_names(names)
+        self.plot.update_frames(gap_frame, summ)
+        self.image.value = self.plot.png()
+        self._stale = False
+        self._describe(names, summ, gap_frame)
+
+    def _describe(self, names: dict[str, str], summ: pd.DataFrame, gap_frame: pd.DataFrame
+                  ) -> None:
+        lines = []
+        for row in summ.itertuples():
+            missing = (f" (so far: {row.answered} of {row.total} items answered)"
+                       if row.missing else "")
+            lines.append(f"<li><b>{esc(row.name)}</b> {esc(row.reading_text)}{missing}</li>")
+        self.readings.value = "<ul>" + "".join(lines) + "</ul>"
+        top = largest_gaps(gap_frame, 3)
+        if top.empty:
+            compared = gap_frame["gap"].notna().sum()
+            text = ("You gave the same answer on every item you both answered."
+                    if compared else "The gaps appear once you have both answered.")
+            self.gaps_html.value = f"<h3>Where you differ most</h3><p>{text}</p>"
+            return
+        self.gaps_html.value = "<h3>Where you differ most</h3>" + "".join(
+            gap_sentences(row, names) for _, row in top.iterrows()
+        )
