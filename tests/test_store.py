@@ -344,3 +344,26 @@ def test_delete_everything_removes_the_files(store, session, data_dir):
     store.set_answer(session.id, spectrum_key("a", "decisions"), 1)
     store.delete_everything()
     assert not any(p.name.startswith(DB_NAME) for p in data_dir.iterdir())
+
+
+def test_widget_callbacks_on_another_thread_can_save(store, session):
+    """ipykernel delivers widget messages on a thread other than the cell's."""
+    import threading
+
+    errors: list[BaseException] = []
+
+    def write(partner: str) -> None:
+        try:
+            for value in (-3, -1, 2):
+                store.set_answer(session.id, spectrum_key(partner, "decisions"), value)
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(p,)) for p in ("a", "b")]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    data = store.load_session(session.id)
+    assert data.spectrum("a") == {"decisions": 2} and data.spectrum("b") == {"decisions": 2}

@@ -16,8 +16,10 @@ import os
 import shutil
 import sqlite3
 import stat
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from functools import wraps
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -95,6 +97,22 @@ MIGRATIONS: list[str] = [
     );
     """,
 ]
+
+
+def _locked(method: Callable) -> Callable:
+    """Run a Store method under the store's lock.
+
+    Widget callbacks can arrive on the kernel's comm thread while a cell runs
+    on the main thread; one connection shared under a lock keeps every
+    transaction whole.
+    """
+
+    @wraps(method)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 class StoreError(Exception):
@@ -186,13 +204,15 @@ class Store:
         self.data_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
         self.path = self.data_dir / DB_NAME
         self.content = content if content is not None else load_content()
+        self._lock = threading.RLock()
         _secure_dir(self.data_dir)
         _check_existing(self.path)
         if not self.path.exists():
             os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
         self.path.chmod(0o600)
         try:
-            self._conn = sqlite3.connect(self.path, isolation_level=None)
+            self._conn = sqlite3.connect(self.path, isolation_level=None,
+                                         check_same_thread=False)
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=FULL")
             self._conn.execute("PRAGMA foreign_keys=ON")
@@ -208,6 +228,7 @@ class Store:
 
     # --- plumbing -------------------------------------------------------------
 
+    @_locked
     def close(self) -> None:
         self._conn.close()
 
@@ -246,11 +267,13 @@ class Store:
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
 
     @property
+    @_locked
     def schema_version(self) -> int:
         return self._conn.execute("PRAGMA user_version").fetchone()[0]
 
     # --- couples ---------------------------------------------------------------
 
+    @_locked
     def create_couple(
         self,
         partner_a: str,
@@ -276,12 +299,14 @@ class Store:
             )
         return Couple(cid, a, b, notes, created)
 
+    @_locked
     def couples(self) -> list[Couple]:
         rows = self._conn.execute(
             "SELECT id, partner_a, partner_b, notes, created_at FROM couples ORDER BY id"
         )
         return [Couple(*row) for row in rows]
 
+    @_locked
     def couple(self, couple_id: str) -> Couple:
         row = self._conn.execute(
             "SELECT id, partner_a, partner_b, notes, created_at FROM couples WHERE id=?",
@@ -292,6 +317,7 @@ class Store:
             raise StoreError(f"no couple with the id '{couple_id}' (known: {known})")
         return Couple(*row)
 
+    @_locked
     def update_couple(
         self,
         couple_id: str,
@@ -314,6 +340,7 @@ class Store:
         )
         return Couple(couple_id, a, b, n, current.created_at)
 
+    @_locked
     def delete_couple(self, couple_id: str) -> None:
         """Remove a couple and every trace of their answers from the file.
 
@@ -337,6 +364,7 @@ class Store:
 
     # --- sessions ------------------------------------------------------------------
 
+    @_locked
     def new_session(
         self, couple_id: str, *, date: str | dt.date | None = None, facilitator: str = ""
     ) -> SessionInfo:
@@ -356,6 +384,7 @@ class Store:
             )
         return SessionInfo(cur.lastrowid, couple_id, number, day, who, created)
 
+    @_locked
     def sessions(self, couple_id: str) -> list[SessionInfo]:
         self.couple(couple_id)
         rows = self._conn.execute(
@@ -365,6 +394,7 @@ class Store:
         )
         return [SessionInfo(*row) for row in rows]
 
+    @_locked
     def session(self, couple_id: str, number: int | None = None) -> SessionInfo:
         """A couple's session by number; the latest one when no number is given."""
         found = self.sessions(couple_id)
@@ -378,6 +408,7 @@ class Store:
         numbers = ", ".join(str(s.number) for s in found)
         raise StoreError(f"couple '{couple_id}' has no session {number} (sessions: {numbers})")
 
+    @_locked
     def _session_info(self, session_id: int) -> SessionInfo:
         row = self._conn.execute(
             "SELECT id, couple_id, number, date, facilitator, created_at FROM sessions "
@@ -388,6 +419,7 @@ class Store:
             raise StoreError(f"no session with the internal id {session_id}")
         return SessionInfo(*row)
 
+    @_locked
     def update_session(
         self, session_id: int, *, date: str | dt.date | None = None, facilitator: str | None = None
     ) -> SessionInfo:
@@ -403,6 +435,7 @@ class Store:
         )
         return SessionInfo(info.id, info.couple_id, info.number, day, who, info.created_at)
 
+    @_locked
     def load_session(self, session_id: int) -> SessionData:
         info = self._session_info(session_id)
         answers = {
@@ -428,6 +461,7 @@ class Store:
 
     # --- answers ----------------------------------------------------------------------
 
+    @_locked
     def set_answer(self, session_id: int, key: AnswerKey | tuple, value: Any) -> Any:
         """Validate and save one answer at once; ``None`` clears it.
 
@@ -460,6 +494,7 @@ class Store:
             raise StoreError(f"no session with the internal id {session_id}") from None
         return value
 
+    @_locked
     def add_plan_row(self, session_id: int, section: str) -> int:
         plan = self.content.boundaries
         if section not in plan.ids or plan.section(section).kind != "table":
@@ -477,6 +512,7 @@ class Store:
             )
         return row
 
+    @_locked
     def remove_plan_row(self, session_id: int, section: str, row: int) -> None:
         with self._transaction() as conn:
             gone = conn.execute(
@@ -493,6 +529,7 @@ class Store:
 
     # --- export and import ----------------------------------------------------------
 
+    @_locked
     def export_couple(self, couple_id: str) -> dict[str, Any]:
         """The couple as a versioned, self-describing dictionary (JSON-ready)."""
         couple = self.couple(couple_id)
@@ -549,6 +586,7 @@ class Store:
         target.chmod(0o600)
         return target
 
+    @_locked
     def import_couple(
         self, data: Mapping[str, Any] | str | os.PathLike[str], *, couple_id: str | None = None
     ) -> Couple:
@@ -592,6 +630,7 @@ class Store:
                 )
         return self.couple(cid)
 
+    @_locked
     def export_csv(
         self, target: str | os.PathLike[str] | io.TextIOBase, couple_id: str | None = None
     ) -> None:
@@ -631,6 +670,7 @@ class Store:
             write(fh)
         path.chmod(0o600)
 
+    @_locked
     def delete_everything(self) -> None:
         """Remove the whole store (every couple) from disk."""
         self.close()
