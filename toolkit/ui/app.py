@@ -39,7 +39,7 @@ class SessionApp(View):
         self.back = w.Button(description="Back", icon="arrow-left", layout=w.Layout(width="auto"))
         self.next = w.Button(description="Next", icon="arrow-right", button_style="primary",
                              layout=w.Layout(width="auto"))
-        self.body = w.Box(layout=w.Layout(width="100%"))
+        self.body = w.VBox(layout=w.Layout(width="100%"))
         self.header = w.HTML()
         self.status = w.HTML()
         self.steps.observe(self._on_step, names="value")

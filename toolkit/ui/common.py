@@ -105,6 +105,10 @@ class View:
 _CSS = """
 <style>
 .tk-app { max-width: 1060px; font-size: 14px; line-height: 1.45; }
+.tk-app .widget-html-content { line-height: 1.45; font-size: 14px; white-space: normal; }
+.tk-app .widget-html { margin-top: 0; margin-bottom: 0; }
+.tk-app p { margin: 0 0 8px 0; }
+.tk-app ul { margin: 4px 0 8px 0; padding-left: 22px; }
 .tk-card { border: 1px solid #d6d6d6; border-radius: 8px; padding: 10px 14px 8px 14px;
            margin: 0 0 12px 0; background: #ffffff; }
 .tk-card h3, .tk-app h2, .tk-app h3 { margin: 2px 0 6px 0; }
@@ -133,7 +137,8 @@ _CSS = """
 .tk-table { border-collapse: collapse; margin: 6px 0; }
 .tk-table th, .tk-table td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: left;
                              vertical-align: top; white-space: normal; overflow-wrap: anywhere; }
-.tk-steps .widget-toggle-button { width: auto; min-width: 118px; }
+.tk-steps .widget-toggle-button { width: auto; min-width: 0; padding: 0 14px;
+                                  margin-bottom: 4px; }
 .tk-app .jupyter-widgets :focus-visible, .tk-app button:focus-visible,
 .tk-app input:focus-visible, .tk-app textarea:focus-visible, .tk-app select:focus-visible,
 .tk-app .noUi-handle:focus, .tk-app .noUi-handle:focus-visible {

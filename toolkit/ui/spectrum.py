@@ -33,7 +33,7 @@ class SpectrumItemView:
         scale = ctx.content.spectrum
         self.slider = w.IntSlider(
             value=0, min=scale.scale_min, max=scale.scale_max, step=1, readout=False,
-            continuous_update=False, description="",
+            continuous_update=True, description="",
             layout=w.Layout(width="100%"),
         )
         self.slider.description_allow_html = False

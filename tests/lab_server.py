@@ -1,0 +1,123 @@
+"""Start JupyterLab (or Voila) for browser tests: a free loopback port, a random
+token, a temporary home and data directory, no news or update checks.
+Readiness is polled, never slept for; the server is always stopped."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@dataclass
+class Server:
+    url: str
+    token: str
+    data_dir: Path
+    home: Path
+    log: Path
+
+    def lab(self, path: str) -> str:
+        return f"{self.url}/lab/tree/{path}?token={self.token}"
+
+    def voila(self, path: str) -> str:
+        return f"{self.url}/voila/render/{path}?token={self.token}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log.read_text()[-3000:]}")
+        with contextlib.suppress(OSError), urllib.request.urlopen(url, timeout=2) as response:
+            if response.status == 200:
+                return
+        time.sleep(0.1)
+    raise RuntimeError(f"server not ready after {timeout} s:\n{log.read_text()[-3000:]}")
+
+
+@contextlib.contextmanager
+def jupyter_server(kind: str = "lab", data_dir: Path | None = None) -> Iterator[Server]:
+    """A JupyterLab server rooted at the repository (``kind="lab"``)."""
+    root = Path(tempfile.mkdtemp(prefix="toolkit-browser-"))
+    home = root / "home"
+    home.mkdir()
+    data = data_dir or root / "data"
+    port, token = free_port(), secrets.token_hex(16)
+    settings = home / "lab-settings"
+    settings.mkdir()
+    shutil.copy(REPO / "etc" / "lab-overrides.json", settings / "overrides.json")
+    env = {
+        **os.environ,
+        "HOME": str(home),
+        "TOOLKIT_DATA_DIR": str(data),
+        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "JUPYTERLAB_SETTINGS_DIR": str(home / "user-settings"),
+        "JUPYTERLAB_WORKSPACES_DIR": str(home / "workspaces"),
+    }
+    # A user settings file turns off the news and update checks for this server.
+    user = home / "user-settings" / "@jupyterlab" / "apputils-extension"
+    user.mkdir(parents=True)
+    (user / "notification.jupyterlab-settings").write_text(
+        json.dumps({"checkForUpdates": False, "fetchNews": "false"}))
+    log = root / "server.log"
+    args = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
+            "--ip=127.0.0.1", f"--IdentityProvider.token={token}",
+            "--LabApp.extension_manager=readonly", f"--ServerApp.root_dir={REPO}",
+            "--allow-root"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT,
+                                cwd=REPO, start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        _wait_ready(f"{base}/api/status?token={token}", proc, log)
+        yield Server(base, token, data, home, log)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def run_all_cells(page, ready_text: str, timeout: float = 60) -> None:
+    """Run every cell of the open notebook once the kernel is idle, until
+    ``ready_text`` shows. JupyterLab may drop a run request sent while the
+    kernel is still connecting, so the request is repeated if nothing happens."""
+    page.get_by_text("| Idle").wait_for(timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    while True:
+        page.get_by_role("menuitem", name="Run", exact=True).click()
+        page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+        try:
+            page.get_by_text(ready_text).first.wait_for(timeout=10000)
+            return
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
