@@ -12,42 +12,19 @@ import pandas as pd
 from ..plots import ProfilePlot
 from ..responses import PARTNERS, AnswerKey
 from ..scoring import gaps, largest_gaps, profile, summary
+from ..wording import gap_text
 from .common import SessionContext, View, esc, stylesheet
 
 __all__ = ["ProfileView", "gap_sentences"]
 
-ZONE_WORDS = {
-    "toward dependence": "toward dependence",
-    "balanced": "near the middle",
-    "toward hyper-independence": "toward hyper-independence",
-}
-
-
-def _side(position: int) -> str:
-    if position <= -2:
-        return "toward dependence"
-    if position >= 2:
-        return "toward hyper-independence"
-    return "near the middle"
-
-
 def gap_sentences(row: pd.Series, names: dict[str, str]) -> str:
     """A largest-gap row worded for the couple, as safe HTML."""
-    a, b = names["a"], names["b"]
-    pa, pb = int(row["position_a"]), int(row["position_b"])
-    lines = [
-        f"<b>{esc(row['title'])}</b>",
-        f"{esc(a)}, you placed yourself at {pa:+d} ({_side(pa)}); "
-        f"{esc(b)}, you placed yourself at {pb:+d} ({_side(pb)}).",
-    ]
-    if row["opposite_poles"]:
-        lines.append(f"You are {row['gap']} points apart, on opposite sides: "
-                     "one of you leans in here while the other pulls back.")
-    else:
-        lines.append(f"You are {row['gap']} point{'s' if row['gap'] != 1 else ''} apart.")
-    lines.append(f"<i>Talk it through:</i> {esc(row['prompt'])}")
-    lines.append(f"<i>A small step to try:</i> {esc(row['practice'])}")
-    return '<div class="tk-gap">' + "<br>".join(lines) + "</div>"
+    text = gap_text(row, names)
+    return (
+        f'<div class="tk-gap"><b>{esc(text["title"])}</b><br>{esc(text["positions"])}<br>'
+        f'{esc(text["distance"])}<br><i>Talk it through:</i> {esc(text["prompt"])}<br>'
+        f'<i>A small step to try:</i> {esc(text["practice"])}</div>'
+    )
 
 
 class ProfileView(View):
