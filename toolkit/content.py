@@ -34,7 +34,7 @@ __all__ = [
 WORKSHEETS_ENV = "TOOLKIT_WORKSHEETS_DIR"
 SCALE_MIN, SCALE_MAX = -3, 3
 RESONANCE_MIN, RESONANCE_MAX = 0, 3
-COLUMN_TYPES = ("text", "partner", "date")
+COLUMN_TYPES = ("text", "partner", "date", "check")
 SECTION_KINDS = ("table", "date")
 
 

@@ -231,6 +231,12 @@ def validate_answer(content: Content, key: AnswerKey, value: Any) -> Any:
     except KeyError:
         names = ", ".join(c.id for c in section.columns)
         raise AnswerError(f"{where}: unknown column {fld!r} (expected one of {names})") from None
+    if column.type == "check":
+        if value is None:
+            return None
+        if not isinstance(value, bool):
+            raise AnswerError(f"{where}: expected yes or no (true/false), got {value!r}")
+        return value
     if value is None:
         value = ""
     if column.type == "partner":

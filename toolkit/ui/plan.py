@@ -32,6 +32,9 @@ class _Cell:
             )
         elif column.type == "date":
             self.widget = w.DatePicker(value=_date(value), layout=w.Layout(width="170px"))
+        elif column.type == "check":
+            self.widget = w.Checkbox(value=bool(value), description=column.label, indent=False,
+                                     layout=w.Layout(width="110px"))
         else:
             self.widget = w.Textarea(value=value or "", rows=2, continuous_update=True,
                                      placeholder=column.label, layout=w.Layout(flex="1 1 0"))
@@ -71,6 +74,8 @@ class _TableView:
             return w.Layout(width="150px")
         if column.type == "date":
             return w.Layout(width="170px")
+        if column.type == "check":
+            return w.Layout(width="110px")
         return w.Layout(flex="1 1 0")
 
     def show(self, rows: list[dict[str, Any]]) -> None:
