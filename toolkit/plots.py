@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import textwrap
+import warnings
 from collections.abc import Mapping
 
 import numpy as np
@@ -48,8 +49,11 @@ TITLE_READING = {
 
 
 def plain(text: str) -> str:
-    """User text for matplotlib: '$' would otherwise switch on math mode."""
-    return text.replace("$", r"\$")
+    """User text for matplotlib: '$' would otherwise switch on math mode, and
+    right-to-left names need visual order (matplotlib has no bidi engine)."""
+    from .textsafe import visual_order
+
+    return visual_order(text).replace("$", r"\$")
 
 
 class ProfilePlot:
@@ -228,9 +232,17 @@ class ProfilePlot:
         kept as a pixel buffer; each call restores it and draws only the
         artists that move, which is what keeps live updates fast.
         """
-        from PIL import Image
 
         dynamic = self._dynamic()
+        with warnings.catch_warnings():
+            # A name with emoji would warn on every redraw; the report names such
+            # characters once, and the widgets show names in the browser's fonts.
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            return self._render(dynamic)
+
+    def _render(self, dynamic: list) -> bytes:
+        from PIL import Image
+
         if self._background is None:
             visible = [a.get_visible() for a in dynamic]
             for artist in dynamic:

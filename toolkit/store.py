@@ -351,6 +351,18 @@ class Store:
         with self._transaction() as conn:
             conn.execute("DELETE FROM couples WHERE id=?", (couple_id,))
         self._scrub()
+        reports = self.reports_dir(couple_id, create=False)
+        if reports.is_dir():
+            shutil.rmtree(reports)
+
+    def reports_dir(self, couple_id: str, *, create: bool = True) -> Path:
+        """Where a couple's PDFs are written: inside the private data folder, so
+        deleting the couple deletes them too."""
+        folder = self.data_dir / "reports" / slugify(couple_id)
+        if create:
+            _secure_dir(folder.parent)
+            _secure_dir(folder)
+        return folder
 
     def _scrub(self) -> None:
         self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -383,6 +395,53 @@ class Store:
                 (couple_id, number, day, who, created),
             )
         return SessionInfo(cur.lastrowid, couple_id, number, day, who, created)
+
+    @_locked
+    def add_session(
+        self,
+        couple_id: str,
+        *,
+        answers: Mapping[AnswerKey, Any],
+        plan_rows: Mapping[str, list[int]],
+        date: str | dt.date | None = None,
+        facilitator: str = "",
+    ) -> SessionInfo:
+        """A new session holding ``answers`` at once (from a filled form).
+
+        Every answer is checked first; if any is wrong nothing is written.
+        """
+        self.couple(couple_id)
+        day = validate_date(date or dt.date.today(), "session date", allow_empty=False)
+        who = clean_text(facilitator, "facilitator name", limit=200).strip()
+        checked = {}
+        for key, value in answers.items():
+            key = AnswerKey(*key)
+            checked[key] = validate_answer(self.content, key, value)
+            if key.worksheet == "boundaries" and key.row and key.row not in plan_rows.get(
+                    key.item, ()):
+                raise AnswerError(f"{key.describe()}: refers to a plan row that does not exist")
+        with self._transaction() as conn:
+            number = conn.execute(
+                "SELECT coalesce(max(number), 0) + 1 FROM sessions WHERE couple_id=?",
+                (couple_id,),
+            ).fetchone()[0]
+            created = _now()
+            sid = conn.execute(
+                "INSERT INTO sessions (couple_id, number, date, facilitator, created_at) "
+                "VALUES (?,?,?,?,?)",
+                (couple_id, number, day, who, created),
+            ).lastrowid
+            conn.executemany(
+                "INSERT INTO plan_rows VALUES (?,?,?,?)",
+                [(sid, section, row, created) for section, rows in plan_rows.items()
+                 for row in rows],
+            )
+            conn.executemany(
+                "INSERT INTO answers VALUES (?,?,?,?,?,?,?,?)",
+                [(sid, *key, json.dumps(value, ensure_ascii=False), created)
+                 for key, value in checked.items() if value is not None],
+            )
+        return SessionInfo(sid, couple_id, number, day, who, created)
 
     @_locked
     def sessions(self, couple_id: str) -> list[SessionInfo]:
@@ -680,9 +739,9 @@ class Store:
                 side.unlink()
         for backup in self.data_dir.glob(f"{DB_NAME}.before-schema-*"):
             backup.unlink()
-        exports = self.data_dir / "exports"
-        if exports.is_dir():
-            shutil.rmtree(exports)
+        reports = self.data_dir / "reports"
+        if reports.is_dir():
+            shutil.rmtree(reports)
 
 
 def _safe_cell(value: Any) -> Any:

@@ -1,0 +1,751 @@
+"""PDFs made with ReportLab from the same data the widgets show.
+
+- ``session_report``: the filled report the couple takes home;
+- ``blank_worksheets``: the worksheets to print, or (``fillable=True``) as an
+  AcroForm to fill in on a tablet or at home;
+- ``read_form`` / ``import_form``: a filled form back into a new session.
+
+All user text passes through one function (``_Text.para``) that escapes
+ReportLab's markup, orders right-to-left lines, and records characters the
+fonts cannot draw, which are then named in a warning.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER, TA_LEFT, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import cm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas as rl_canvas
+from reportlab.platypus import (
+    CondPageBreak,
+    Flowable,
+    Image,
+    KeepTogether,
+    PageBreak,
+    Paragraph,
+    SimpleDocTemplate,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from .content import Content, PlanSection
+from .responses import COUPLE, PARTNERS, AnswerError, AnswerKey, SessionData, validate_answer
+from .scoring import score_session
+from .store import Store, StoreError
+from .textsafe import markup, visual_lines, warn_missing
+from .wording import gap_text
+
+__all__ = [
+    "FORM_FORMAT",
+    "FormError",
+    "blank_worksheets",
+    "import_form",
+    "read_form",
+    "session_report",
+    "write_pdf",
+]
+
+FONT, FONT_BOLD, FONT_ITALIC = "TKSans", "TKSans-Bold", "TKSans-Oblique"
+FORM_FORMAT = "couples-toolkit/form"
+FORM_VERSION = 1
+INK = colors.HexColor("#222222")
+MUTED = colors.HexColor("#5A5A5A")
+RULE = colors.HexColor("#BBBBBB")
+ACCENT = colors.HexColor("#0072B2")
+PAGE_W, PAGE_H = A4
+MARGIN = 2 * cm
+FRAME_W = PAGE_W - 2 * MARGIN
+POSITIONS = list(range(-3, 4))
+RADIO_VALUES = {v: (f"m{-v}" if v < 0 else f"p{v}" if v > 0 else "0") for v in POSITIONS}
+PLAN_FORM_ROWS = 4
+PRINT_DPI = 200
+
+
+class FormError(ValueError):
+    """A filled form cannot be imported; says what is wrong. Nothing was written."""
+
+
+def _register_fonts() -> None:
+    if FONT in pdfmetrics.getRegisteredFontNames():
+        return
+    from reportlab import rl_config
+
+    rl_config.useA85 = 0  # binary streams: smaller files, and no slow pure-Python encoding
+    import matplotlib
+
+    folder = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
+    pdfmetrics.registerFont(TTFont(FONT, folder / "DejaVuSans.ttf"))
+    pdfmetrics.registerFont(TTFont(FONT_BOLD, folder / "DejaVuSans-Bold.ttf"))
+    pdfmetrics.registerFont(TTFont(FONT_ITALIC, folder / "DejaVuSans-Oblique.ttf"))
+    pdfmetrics.registerFont(TTFont(f"{FONT}-BoldOblique", folder / "DejaVuSans-BoldOblique.ttf"))
+    from reportlab.lib.fonts import addMapping
+
+    addMapping(FONT, 0, 0, FONT)
+    addMapping(FONT, 1, 0, FONT_BOLD)
+    addMapping(FONT, 0, 1, FONT_ITALIC)
+    addMapping(FONT, 1, 1, f"{FONT}-BoldOblique")
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    base = ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14, textColor=INK,
+                          spaceAfter=4)
+    return {
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=8.5, leading=11,
+                                textColor=MUTED),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=9, leading=12, spaceAfter=0),
+        "cellhead": ParagraphStyle("cellhead", parent=base, fontName=FONT_BOLD, fontSize=9,
+                                   leading=12, spaceAfter=0),
+        "h1": ParagraphStyle("h1", parent=base, fontName=FONT_BOLD, fontSize=20, leading=26,
+                             spaceAfter=10, textColor=INK),
+        "h2": ParagraphStyle("h2", parent=base, fontName=FONT_BOLD, fontSize=14, leading=19,
+                             spaceBefore=10, spaceAfter=6, textColor=ACCENT),
+        "h3": ParagraphStyle("h3", parent=base, fontName=FONT_BOLD, fontSize=11, leading=15,
+                             spaceBefore=6, spaceAfter=3),
+        "cover": ParagraphStyle("cover", parent=base, fontName=FONT_BOLD, fontSize=28,
+                                leading=36, alignment=TA_CENTER, spaceAfter=16),
+        "covermeta": ParagraphStyle("covermeta", parent=base, fontSize=13, leading=20,
+                                    alignment=TA_CENTER),
+        "note": ParagraphStyle("note", parent=base, leftIndent=10, borderPadding=(4, 6, 4, 6),
+                               spaceBefore=2, spaceAfter=8),
+    }
+
+
+class _Text:
+    """Builds paragraphs from user or content text, tracking uncoverable characters."""
+
+    def __init__(self) -> None:
+        _register_fonts()
+        self.styles = _styles()
+        self.missing: set[str] = set()
+        self._covered = set(pdfmetrics.getFont(FONT).face.charToGlyph)
+
+    def check(self, text: str) -> None:
+        for ch in text:
+            if ord(ch) >= 32 and not ch.isspace() and ord(ch) not in self._covered:
+                self.missing.add(ch)
+
+    def para(self, text: str, style: str = "body", width: float = FRAME_W,
+             prefix: str = "") -> Paragraph:
+        """A paragraph of plain text (never markup); ``prefix`` is trusted markup."""
+        self.check(text)
+        st = self.styles[style]
+        lines, rtl = visual_lines(
+            text, width - st.leftIndent - st.rightIndent,
+            lambda s: pdfmetrics.stringWidth(s, st.fontName, st.fontSize),
+        )
+        body = "<br/>".join(markup(line) for line in lines)
+        if rtl and st.alignment == TA_LEFT:
+            st = ParagraphStyle(f"{style}-rtl", parent=st, alignment=TA_RIGHT)
+        return Paragraph(prefix + body, st)
+
+    def finish(self, where: str) -> None:
+        warn_missing(self.missing, where)
+
+
+class _NumberedCanvas(rl_canvas.Canvas):
+    """Draws "Page n of N" and the confidentiality line once all pages are known."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._pages: list[dict] = []
+
+    def showPage(self) -> None:  # noqa: N802 (ReportLab's name)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self._footer(total)
+            super().showPage()
+        super().save()
+
+    def _footer(self, total: int) -> None:
+        self.saveState()
+        self.setFont(FONT, 8)
+        self.setFillColor(MUTED)
+        self.drawString(MARGIN, 1.2 * cm, getattr(self, "footer_text", ""))
+        self.drawRightString(PAGE_W - MARGIN, 1.2 * cm,
+                             f"Page {self._pageNumber} of {total}")
+        self.restoreState()
+
+
+def _doc(buffer: io.BytesIO, title: str) -> SimpleDocTemplate:
+    return SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=MARGIN, rightMargin=MARGIN, topMargin=MARGIN,
+        bottomMargin=2.2 * cm, title=title, author="Couples' independence workshop toolkit",
+        subject="Confidential", creator="couples-toolkit",
+    )
+
+
+def _table(rows: list[list[Any]], widths: list[float], header: bool = True) -> Table:
+    table = Table(rows, colWidths=widths, repeatRows=1 if header else 0, splitInRow=1,
+                  hAlign="LEFT")
+    style = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.4, RULE),
+        ("LEFTPADDING", (0, 0), (-1, -1), 4),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 4),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+    ]
+    if header:
+        style += [("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#EEF3F8")),
+                  ("LINEBELOW", (0, 0), (-1, 0), 0.8, ACCENT)]
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def _column_widths(section: PlanSection, total: float) -> list[float]:
+    fixed = {"partner": 2.6 * cm, "date": 2.6 * cm, "check": 1.6 * cm}
+    used = sum(fixed.get(c.type, 0) for c in section.columns)
+    texts = sum(1 for c in section.columns if c.type == "text") or 1
+    return [fixed.get(c.type, (total - used) / texts) for c in section.columns]
+
+
+def _cell_value(column_type: str, value: Any, names: Mapping[str, str]) -> str:
+    if value in (None, ""):
+        return ""
+    if column_type == "partner":
+        return {"a": names["a"], "b": names["b"], "both": "Both of us"}.get(value, str(value))
+    if column_type == "check":
+        return "yes" if value else ""
+    if column_type == "date":
+        return dt.date.fromisoformat(value).strftime("%d %B %Y").lstrip("0")
+    return str(value)
+
+
+def _long_date(iso: str) -> str:
+    return dt.date.fromisoformat(iso).strftime("%d %B %Y").lstrip("0") if iso else ""
+
+
+# --- the session report -------------------------------------------------------------
+
+
+def session_report(store: Store, session_id: int, *, facilitator: str | None = None) -> bytes:
+    """The couple's take-home report for one session, as PDF bytes."""
+    data = store.load_session(session_id)
+    content = store.content
+    text = _Text()
+    names = {p: data.couple.name(p) for p in PARTNERS}
+    who = facilitator if facilitator is not None else data.info.facilitator
+    story: list[Flowable] = []
+    s = text.styles
+
+    # cover
+    story += [Spacer(1, 5 * cm), Paragraph("Our session", s["covermeta"]), Spacer(1, 6)]
+    story.append(text.para(f"{names['a']} & {names['b']}", "cover"))
+    story.append(Paragraph(markup(_long_date(data.info.date)), s["covermeta"]))
+    if who:
+        story.append(text.para(f"with {who}", "covermeta"))
+    story += [
+        Spacer(1, 3 * cm),
+        Paragraph("Confidential: for the two of you. Please keep it somewhere private.",
+                  ParagraphStyle("conf", parent=s["body"], alignment=TA_CENTER,
+                                 textColor=MUTED)),
+        PageBreak(),
+    ]
+
+    story += _spectrum_part(text, content, data, names)
+    story += _origins_part(text, content, data, names)
+    story += _plan_part(text, content, data, names)
+
+    buffer = io.BytesIO()
+    doc = _doc(buffer, f"Session report: {names['a']} & {names['b']}")
+
+    def canvasmaker(*args: Any, **kwargs: Any) -> _NumberedCanvas:
+        c = _NumberedCanvas(*args, **kwargs)
+        c.footer_text = "Confidential"
+        return c
+
+    doc.build(story, canvasmaker=canvasmaker)
+    text.finish("session report")
+    return buffer.getvalue()
+
+
+def _profile_image(content: Content, data: SessionData, names: Mapping[str, str]) -> Image:
+    from .plots import profile_figure
+
+    scores = score_session(content.spectrum, data)
+    figure = profile_figure(content.spectrum, scores, names, width=10.0)
+    w_in, h_in = figure.get_size_inches()
+    # Laid out at 10 inches, printed across the frame: pick the dpi that gives
+    # PRINT_DPI pixels per printed inch.
+    png = io.BytesIO()
+    with warnings.catch_warnings():
+        # names are checked against the fonts (and reported) with the rest of the text
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        figure.savefig(png, format="png", dpi=PRINT_DPI * (FRAME_W / 72) / w_in,
+                       pil_kwargs={"compress_level": 1})
+    png.seek(0)
+    return Image(png, width=FRAME_W, height=FRAME_W * h_in / w_in)
+
+
+def _spectrum_part(text: _Text, content: Content, data: SessionData,
+                   names: Mapping[str, str]) -> list[Flowable]:
+    s = text.styles
+    scores = score_session(content.spectrum, data)
+    out: list[Flowable] = [Paragraph("Where each of you stands", s["h1"])]
+    out.append(text.para(
+        "Each of you placed yourself on eleven lines, from leaning toward dependence (-3) "
+        "through balanced interdependence (0) to leaning toward hyper-independence (+3). "
+        "Neither end is wrong: both are ways people protect themselves.", "body"))
+    out.append(_profile_image(content, data, names))
+    out.append(Spacer(1, 6))
+    for row in scores.summary.itertuples():
+        done = "" if not row.missing else f" (from {row.answered} of {row.total} items)"
+        out.append(text.para(f"{row.reading_text}{done}.", "body",
+                             prefix=f"<b>{markup(row.name)}</b> "))
+    if len(scores.largest_gaps):
+        out.append(CondPageBreak(6 * cm))
+        out.append(Paragraph("Where you differ most", s["h2"]))
+        for _, row in scores.largest_gaps.iterrows():
+            parts = gap_text(row, names)
+            block = [text.para(parts["title"], "h3"), text.para(parts["positions"]),
+                     text.para(parts["distance"]),
+                     text.para(parts["prompt"], prefix="<i>Talk it through:</i> "),
+                     text.para(parts["practice"], prefix="<i>A small step to try:</i> ")]
+            out.append(KeepTogether(block))
+    out.append(CondPageBreak(8 * cm))
+    out.append(Paragraph("All items", s["h2"]))
+    widths = [FRAME_W - 7.4 * cm, 2.2 * cm, 2.2 * cm, 3.0 * cm]
+    rows = [[Paragraph("Item", s["cellhead"]), text.para(names["a"], "cellhead", widths[1]),
+             text.para(names["b"], "cellhead", widths[2]), Paragraph("Gap", s["cellhead"])]]
+
+    def fmt(value: Any) -> str:
+        if value is None or pd.isna(value):
+            return "not answered"
+        return f"{int(value):+d}" if value else "0"
+
+    for g in scores.gaps.itertuples():
+        gap = "" if pd.isna(g.gap) else str(int(g.gap))
+        if g.opposite_poles:
+            gap += " (opposite)"
+        rows.append([text.para(g.title, "cell", widths[0]), Paragraph(fmt(g.position_a),
+                     s["cell"]), Paragraph(fmt(g.position_b), s["cell"]),
+                     Paragraph(gap, s["cell"])])
+    out.append(_table(rows, widths))
+    return out
+
+
+def _origins_part(text: _Text, content: Content, data: SessionData,
+                  names: Mapping[str, str]) -> list[Flowable]:
+    s = text.styles
+    labels = content.origins.resonance_labels
+    out: list[Flowable] = [PageBreak(), Paragraph("Where the patterns came from", s["h1"])]
+    for partner in PARTNERS:
+        out.append(text.para(names[partner], "h2"))
+        shown = 0
+        for section in content.origins.sections:
+            resonance, notes = data.origin(partner, section.id)
+            if resonance is None and not notes.strip():
+                continue
+            shown += 1
+            heading = section.title
+            if resonance is not None:
+                heading += f": {labels[resonance].lower()}"
+            out.append(CondPageBreak(2.5 * cm))
+            out.append(text.para(heading, "h3"))
+            if notes.strip():
+                out.append(text.para(notes, "note", FRAME_W))
+        if not shown:
+            out.append(text.para("Nothing marked or noted yet.", "small"))
+    return out
+
+
+def _plan_part(text: _Text, content: Content, data: SessionData,
+               names: Mapping[str, str]) -> list[Flowable]:
+    s = text.styles
+    plan = content.boundaries
+    out: list[Flowable] = [PageBreak(), Paragraph(markup(plan.title), s["h1"])]
+    for section in plan.sections:
+        out.append(CondPageBreak(4 * cm))
+        out.append(text.para(section.title, "h2"))
+        if section.kind == "date":
+            day = data.plan_value(section.id) or ""
+            out.append(text.para(_long_date(day) if day else "Not set yet."))
+            continue
+        rows = data.plan(section.id)
+        if not rows:
+            out.append(text.para("Nothing written here yet.", "small"))
+            continue
+        widths = _column_widths(section, FRAME_W)
+        table_rows = [[text.para(c.label, "cellhead", w) for c, w in
+                       zip(section.columns, widths, strict=True)]]
+        for row in rows:
+            table_rows.append([
+                text.para(_cell_value(c.type, row.get(c.id), names), "cell", w - 8)
+                for c, w in zip(section.columns, widths, strict=True)
+            ])
+        out.append(_table(table_rows, widths))
+    return out
+
+
+# --- blank and fillable worksheets --------------------------------------------------
+
+
+class _Boxes(Flowable):
+    """A row of labelled tick boxes, or radio buttons in a fillable form."""
+
+    def __init__(self, labels: list[str], values: list[str], name: str | None,
+                 tooltip: str, box: float = 12) -> None:
+        super().__init__()
+        self.labels, self.values, self.name, self.tooltip, self.box = (
+            labels, values, name, tooltip, box)
+        self.width, self.height = FRAME_W, box + 14
+
+    def draw(self) -> None:
+        c = self.canv
+        step = self.width / len(self.labels)
+        c.setFont(FONT, 8)
+        c.setFillColor(MUTED)
+        for i, label in enumerate(self.labels):
+            x = step * i + step / 2
+            c.drawCentredString(x, 0, label)
+            if self.name:
+                c.acroForm.radio(
+                    name=self.name, value=self.values[i], selected=False, x=x - self.box / 2,
+                    y=11, size=self.box, buttonStyle="check", shape="square",
+                    borderColor=INK, fillColor=colors.white, textColor=ACCENT,
+                    borderWidth=0.8, tooltip=self.tooltip, fieldFlags="noToggleToOff radio",
+                    relative=True, forceBorder=True,
+                )
+            else:
+                c.setStrokeColor(INK)
+                c.setLineWidth(0.8)
+                c.rect(x - self.box / 2, 11, self.box, self.box)
+
+
+class _Field(Flowable):
+    """Ruled lines to write on, or a text field in a fillable form."""
+
+    def __init__(self, name: str | None, tooltip: str, lines: int = 3,
+                 width: float = FRAME_W) -> None:
+        super().__init__()
+        self.name, self.tooltip, self.lines = name, tooltip, lines
+        self.width, self.height = width, lines * 18 + 2
+
+    def draw(self) -> None:
+        c = self.canv
+        if self.name:
+            c.acroForm.textfield(
+                name=self.name, tooltip=self.tooltip, x=0, y=0, width=self.width,
+                height=self.height, fontName="Helvetica", fontSize=10, borderWidth=0.6,
+                borderColor=RULE, fillColor=colors.HexColor("#FAFBFD"), textColor=INK,
+                fieldFlags="multiline" if self.lines > 1 else "", relative=True,
+                forceBorder=True, value="",
+            )
+            return
+        c.setStrokeColor(RULE)
+        c.setLineWidth(0.5)
+        for i in range(self.lines):
+            y = self.height - 18 * (i + 1)
+            c.line(0, y, self.width, y)
+
+
+class _Check(Flowable):
+    def __init__(self, name: str | None, tooltip: str) -> None:
+        super().__init__()
+        self.name, self.tooltip = name, tooltip
+        self.width, self.height = 14, 14
+
+    def draw(self) -> None:
+        if self.name:
+            self.canv.acroForm.checkbox(
+                name=self.name, tooltip=self.tooltip, x=0, y=0, size=12, buttonStyle="check",
+                borderColor=INK, fillColor=colors.white, textColor=ACCENT, borderWidth=0.8,
+                fieldFlags="", relative=True, forceBorder=True, checked=False,
+            )
+        else:
+            self.canv.setStrokeColor(INK)
+            self.canv.rect(0, 0, 12, 12)
+
+
+def _latin1(text: str, fallback: str) -> str:
+    """Form field strings must be Latin-1; content in other scripts falls back."""
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return fallback
+    return text
+
+
+def _field_name(*parts: object) -> str:
+    return ".".join(str(p) for p in parts)
+
+
+def blank_worksheets(content: Content, *, fillable: bool = False) -> bytes:
+    """The three worksheets to print (or fill in, with ``fillable=True``), as PDF bytes."""
+    text = _Text()
+    s = text.styles
+    story: list[Flowable] = []
+    title = "Worksheets" + (" (fillable)" if fillable else "")
+    story.append(Paragraph("Couples' independence worksheets", s["h1"]))
+    story.append(text.para(
+        "Fill these in on your own first where it says so, then together. Tick one box per "
+        "line. There are no right answers." if not fillable else
+        "Fill these in on a tablet or computer, then bring the file to your next session. "
+        "Partner A and Partner B each answer their own spectrum page on their own.", "body"))
+    if fillable:
+        version = (f"{FORM_FORMAT} v{FORM_VERSION}; spectrum {content.spectrum.version}; "
+                   f"origins {content.origins.version}; boundaries {content.boundaries.version}")
+        story.append(_VersionField(version))
+    names_rows = [[Paragraph("Partner A", s["cellhead"]),
+                   _Field("name.a" if fillable else None, "Partner A's name", 1, 6 * cm)],
+                  [Paragraph("Partner B", s["cellhead"]),
+                   _Field("name.b" if fillable else None, "Partner B's name", 1, 6 * cm)]]
+    story.append(_table(names_rows, [3 * cm, 7 * cm], header=False))
+
+    spectrum = content.spectrum
+    labels = [f"{v:+d}" if v else "0" for v in POSITIONS]
+    for partner in PARTNERS:
+        story.append(PageBreak())
+        story.append(text.para(f"{spectrum.title}: Partner {partner.upper()}", "h1"))
+        story.append(text.para(spectrum.intro, "small"))
+        for number, item in enumerate(spectrum.items, start=1):
+            third = (FRAME_W - 12) / 3
+            statements = Table([[text.para(item.left, "cell", third),
+                                 text.para(item.middle, "cell", third),
+                                 text.para(item.right, "cell", third)]],
+                               colWidths=[third] * 3)
+            statements.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
+                                            ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                                            ("RIGHTPADDING", (0, 0), (-1, -1), 6)]))
+            name = _field_name("spectrum", partner, item.id) if fillable else None
+            story.append(KeepTogether([
+                text.para(f"{number}. {item.title}", "h3"), statements,
+                _Boxes(labels, [RADIO_VALUES[v] for v in POSITIONS], name,
+                       _latin1(f"{item.title} (partner {partner.upper()})", item.id)),
+                Spacer(1, 4),
+            ]))
+
+    origins = content.origins
+    for partner in PARTNERS:
+        story.append(PageBreak())
+        story.append(text.para(f"{origins.title}: Partner {partner.upper()}", "h1"))
+        story.append(text.para(origins.intro, "small"))
+        for section in origins.sections:
+            prompts = " ".join(section.prompts)
+            story.append(KeepTogether([
+                text.para(section.title, "h3"), text.para(section.intro, "small"),
+                text.para(prompts, "body"),
+                _Boxes(list(origins.resonance_labels),
+                       [str(i) for i in range(len(origins.resonance_labels))],
+                       _field_name("origins", partner, section.id, "resonance")
+                       if fillable else None,
+                       _latin1(f"{section.title}: how much it resonates", section.id)),
+                _Field(_field_name("origins", partner, section.id, "notes") if fillable
+                       else None, _latin1(f"{section.title}: notes", section.id), 3),
+            ]))
+
+    plan = content.boundaries
+    story.append(PageBreak())
+    story.append(text.para(plan.title, "h1"))
+    story.append(text.para(plan.intro, "small"))
+    for section in plan.sections:
+        story.append(CondPageBreak(5 * cm))
+        story.append(text.para(section.title, "h2"))
+        story.append(text.para(section.intro, "small"))
+        if section.kind == "date":
+            story.append(_Field(_field_name("boundaries", section.id, "date") if fillable
+                                else None, "Date (YYYY-MM-DD)", 1, 5 * cm))
+            continue
+        widths = _column_widths(section, FRAME_W)
+        rows: list[list[Any]] = [[text.para(c.label + (" (A, B or both)" if c.type ==
+                                                       "partner" else ""), "cellhead", w)
+                                  for c, w in zip(section.columns, widths, strict=True)]]
+        for row in range(1, PLAN_FORM_ROWS + 1):
+            cells = []
+            for c, w in zip(section.columns, widths, strict=True):
+                name = _field_name("boundaries", section.id, row, c.id) if fillable else None
+                tip = _latin1(f"{section.title}, row {row}: {c.label}", f"{section.id} {row}")
+                if c.type == "check":
+                    cells.append(_Check(name, tip))
+                else:
+                    lines = 2 if c.type == "text" else 1
+                    cells.append(_Field(name, tip, lines, w - 8))
+            rows.append(cells)
+        story.append(_table(rows, widths))
+
+    buffer = io.BytesIO()
+    doc = _doc(buffer, title)
+
+    def footer(canvas: rl_canvas.Canvas, document: SimpleDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setFont(FONT, 8)
+        canvas.setFillColor(MUTED)
+        canvas.drawString(MARGIN, 1.2 * cm, "Confidential once filled in")
+        canvas.drawRightString(PAGE_W - MARGIN, 1.2 * cm, f"Page {document.page}")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    text.finish("worksheets")
+    return buffer.getvalue()
+
+
+class _VersionField(Flowable):
+    """A read-only field recording which worksheets the form was made from."""
+
+    def __init__(self, value: str) -> None:
+        super().__init__()
+        self.value = value
+        self.width, self.height = FRAME_W, 12
+
+    def draw(self) -> None:
+        self.canv.acroForm.textfield(
+            name="toolkit.form", value=self.value, x=0, y=0, width=FRAME_W, height=11,
+            fontName="Helvetica", fontSize=6, borderWidth=0, textColor=MUTED,
+            fillColor=colors.white, fieldFlags="readOnly", relative=True,
+            tooltip="Form version",
+        )
+
+
+# --- reading a filled form back -----------------------------------------------------
+
+
+@dataclass
+class FormAnswers:
+    """What a filled form holds, validated and ready to store."""
+
+    answers: dict[AnswerKey, Any] = field(default_factory=dict)
+    plan_rows: dict[str, list[int]] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+
+
+def _form_value(raw: Any) -> str:
+    if raw is None:
+        return ""
+    value = str(raw)
+    return "" if value in ("/Off", "Off") else value.lstrip("/")
+
+
+def read_form(content: Content, path: str | os.PathLike[str]) -> FormAnswers:
+    """Read and validate a filled worksheet form; raises FormError on any problem."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    source = Path(path)
+    try:
+        fields = PdfReader(source).get_fields() or {}
+    except FileNotFoundError:
+        raise FormError(f"{source}: file not found") from None
+    except (PdfReadError, ValueError, KeyError, OSError) as exc:
+        raise FormError(f"{source}: not a readable PDF ({exc})") from None
+    values = {name: _form_value(f.get("/V")) for name, f in fields.items()}
+    stamp = values.get("toolkit.form", "")
+    if not stamp.startswith(FORM_FORMAT):
+        raise FormError(f"{source}: not a worksheet form from this toolkit")
+    expected = (f"{FORM_FORMAT} v{FORM_VERSION}; spectrum {content.spectrum.version}; "
+                f"origins {content.origins.version}; boundaries {content.boundaries.version}")
+    if stamp != expected:
+        raise FormError(f"{source}: made from other worksheet versions ({stamp}); these "
+                        f"worksheets are: {expected}")
+    by_radio = {code: v for v, code in RADIO_VALUES.items()}
+    out = FormAnswers()
+    try:
+        for partner in PARTNERS:
+            out.names[partner] = values.get(f"name.{partner}", "").strip()
+            for item in content.spectrum.items:
+                raw = values.get(_field_name("spectrum", partner, item.id), "")
+                if raw:
+                    if raw not in by_radio:
+                        raise FormError(f"{source}: spectrum item '{item.id}' (partner "
+                                        f"{partner.upper()}) has an unknown value {raw!r}")
+                    key = AnswerKey("spectrum", partner, item.id, 0, "position")
+                    out.answers[key] = validate_answer(content, key, by_radio[raw])
+            for section in content.origins.sections:
+                raw = values.get(_field_name("origins", partner, section.id, "resonance"), "")
+                if raw:
+                    if not raw.isdigit():
+                        raise FormError(f"{source}: origin section '{section.id}' (partner "
+                                        f"{partner.upper()}) has an unknown value {raw!r}")
+                    key = AnswerKey("origins", partner, section.id, 0, "resonance")
+                    out.answers[key] = validate_answer(content, key, int(raw))
+                notes = values.get(_field_name("origins", partner, section.id, "notes"), "")
+                if notes.strip():
+                    key = AnswerKey("origins", partner, section.id, 0, "notes")
+                    out.answers[key] = validate_answer(content, key, notes)
+        for section in content.boundaries.sections:
+            if section.kind == "date":
+                day = values.get(_field_name("boundaries", section.id, "date"), "").strip()
+                if day:
+                    key = AnswerKey("boundaries", COUPLE, section.id, 0, "date")
+                    out.answers[key] = validate_answer(content, key, day)
+                continue
+            row_number = 0
+            for row in range(1, PLAN_FORM_ROWS + 1):
+                cells = {}
+                for c in section.columns:
+                    raw = values.get(_field_name("boundaries", section.id, row, c.id), "")
+                    if c.type == "check":
+                        if raw:
+                            cells[c.id] = True
+                    elif raw.strip():
+                        cells[c.id] = (_partner_code(raw, out.names) if c.type == "partner"
+                                       else raw.strip())
+                if not cells:
+                    continue
+                row_number += 1
+                out.plan_rows.setdefault(section.id, []).append(row_number)
+                for column_id, value in cells.items():
+                    key = AnswerKey("boundaries", COUPLE, section.id, row_number, column_id)
+                    out.answers[key] = validate_answer(content, key, value)
+    except AnswerError as exc:
+        raise FormError(f"{source}: {exc}") from None
+    return out
+
+
+def _partner_code(raw: str, names: Mapping[str, str]) -> str:
+    """What a person may type in a "whose" box: A, B, both, or one of the names."""
+    value = raw.strip().casefold()
+    codes = {"a": "a", "partner a": "a", "b": "b", "partner b": "b", "both": "both",
+             "both of us": "both", "ab": "both", "a and b": "both", "a+b": "both"}
+    codes.update({name.casefold(): p for p, name in names.items() if name})
+    if value not in codes:
+        raise AnswerError(f"'{raw}' should be A, B or both")
+    return codes[value]
+
+
+def import_form(store: Store, path: str | os.PathLike[str], couple_id: str,
+                *, date: str | dt.date | None = None) -> int:
+    """Import a filled form into a new session for ``couple_id``; returns the session id.
+
+    Everything is checked before anything is written; on a problem nothing is.
+    """
+    form = read_form(store.content, path)
+    store.couple(couple_id)
+    if not form.answers and not form.plan_rows:
+        raise FormError(f"{path}: the form is empty; nothing was imported")
+    info = store.add_session(couple_id, answers=form.answers, plan_rows=form.plan_rows,
+                             date=date or dt.date.today(), facilitator="")
+    return info.id
+
+
+def write_pdf(data: bytes, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
+    """Write PDF bytes privately (0600); never replaces an existing file unless asked."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not overwrite:
+        raise StoreError(f"{target}: already exists; choose another file name")
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return target
+
