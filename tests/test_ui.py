@@ -197,7 +197,8 @@ def test_step_navigation_back_and_forth(app):
     app.back.click()
     assert app.step == "origins"
     app.go(6)
-    assert app.next.disabled and "Finishing the session" in app.body.children[0].value
+    assert app.next.disabled
+    assert "Finishing the session" in app.body.children[0].children[0].value
     app.go(0)
     assert app.back.disabled and app.body.children[0] is app.setup
 
@@ -216,3 +217,34 @@ def test_existing_couple_new_session(app):
 def test_saved_key_shape(app):
     items(app, "a")[0].slider.value = 1
     assert app.ctx.data().answers[AnswerKey("spectrum", "a", "asking_for_help", 0, "position")] == 1
+
+
+def test_finish_exports_pdfs_with_download_links(app):
+    import base64
+
+    items(app, "a")[0].slider.value = 2
+    app.go(6)
+    path = app.export_report()
+    assert path.parent == app.store.data_dir / "reports" / app.ctx.couple.id
+    assert oct(path.stat().st_mode)[-3:] == "600"
+    html = app.downloads.value
+    assert 'download="' in html and "data:application/pdf;base64," in html
+    encoded = html.split("base64,")[1].split('"')[0]
+    assert base64.b64decode(encoded) == path.read_bytes()
+    app.fillable_button.click()
+    assert "worksheets-fillable.pdf" in app.downloads.value
+    assert (path.parent / "worksheets-fillable.pdf").read_bytes().startswith(b"%PDF")
+
+    app.store.delete_couple(app.ctx.couple.id)  # deleting the couple deletes its PDFs
+    assert not path.parent.exists()
+
+
+def test_emoji_names_are_reported_when_exporting(data_dir, content):
+    store = Store(data_dir, content=content)
+    couple = store.create_couple("Noa 🎉", "Sami")
+    app = SessionApp(store=store)
+    app.start(couple.id)
+    app.go(6)
+    app.report_button.click()
+    assert "U+1F389 PARTY POPPER" in app.downloads.value
+    assert "Download" in app.downloads.value

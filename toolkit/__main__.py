@@ -140,6 +140,59 @@ def cmd_delete(args: argparse.Namespace) -> None:
         print(f"deleted {args.couple}")
 
 
+def _write(data: bytes, output: str) -> None:
+    from .report import write_pdf
+
+    path = write_pdf(data, output)
+    print(f"wrote {path}", file=sys.stderr)
+
+
+def _with_warnings(make):  # noqa: ANN001, ANN202
+    """Run a PDF builder, turning font-coverage warnings into stderr lines."""
+    import warnings
+
+    from .textsafe import MissingGlyphsWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MissingGlyphsWarning)
+        data = make()
+    for warning in caught:
+        if issubclass(warning.category, MissingGlyphsWarning):
+            print(f"warning: {warning.message}", file=sys.stderr)
+    return data
+
+
+def cmd_report(args: argparse.Namespace) -> None:
+    from .report import session_report
+
+    with _store(args) as store:
+        info = store.session(args.couple, args.session)
+        data = _with_warnings(lambda: session_report(store, info.id,
+                                                     facilitator=args.facilitator))
+    _write(data, args.output or f"{args.couple}-session-{info.number}.pdf")
+
+
+def cmd_blank(args: argparse.Namespace) -> None:
+    from .report import blank_worksheets
+
+    content = load_content(args.worksheets) if args.worksheets else load_content()
+    data = _with_warnings(lambda: blank_worksheets(content, fillable=args.fillable))
+    default = "worksheets-fillable.pdf" if args.fillable else "worksheets.pdf"
+    _write(data, args.output or default)
+
+
+def cmd_import_form(args: argparse.Namespace) -> None:
+    from .report import FormError, import_form
+
+    with _store(args) as store:
+        try:
+            session_id = import_form(store, args.file, args.couple)
+        except FormError as exc:
+            raise UserError(str(exc)) from None
+        info = store.load_session(session_id).info
+    print(f"imported the form into {args.couple}, session {info.number}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m toolkit",
@@ -180,6 +233,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="a JSON file written by 'export'")
     p.add_argument("--as", dest="as_id", metavar="ID", help="import under another couple id")
     p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("report", help="write a couple's session report as PDF")
+    p.add_argument("couple", help="couple id (see 'list')")
+    p.add_argument("--session", type=int, metavar="N", help="session number (default: latest)")
+    p.add_argument("--facilitator", metavar="NAME", help="name on the cover (default: the "
+                   "session's)")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="PDF to write (default: COUPLE-session-N.pdf); never overwritten")
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("blank", help="write the blank worksheets as PDF, to print or fill in")
+    p.add_argument("--fillable", action="store_true",
+                   help="a form to fill in on a tablet or computer (read back with import-form)")
+    p.add_argument("-o", "--output", metavar="FILE", help="PDF to write; never overwritten")
+    p.set_defaults(func=cmd_blank)
+
+    p = sub.add_parser("import-form", help="import a filled fillable PDF as a new session")
+    p.add_argument("file", help="a PDF made with 'blank --fillable' and filled in")
+    p.add_argument("--couple", required=True, help="couple id to add the session to")
+    p.set_defaults(func=cmd_import_form)
 
     p = sub.add_parser("delete", help="delete a couple (or everything) for good")
     p.add_argument("couple", nargs="?", help="couple id (see 'list')")

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Callable
+from pathlib import Path
 
 import ipywidgets as w
 
@@ -46,6 +48,7 @@ class SessionApp(View):
         self.back.on_click(lambda _: self.go(self.step_index - 1))
         self.next.on_click(lambda _: self.go(self.step_index + 1))
         self._build_setup()
+        self._build_exports()
         nav = w.HBox([self.back, self.next], layout=w.Layout(margin="10px 0"))
         self.widget = w.VBox([stylesheet(), self.header, self.steps, self.status, self.body, nav],
                              layout=w.Layout(width="100%"))
@@ -248,13 +251,71 @@ class SessionApp(View):
         review = data.plan_value("review") or "not set yet"
         lines.append(f"<li>Boundary plan: {rows} row{'s' if rows != 1 else ''}; "
                      f"review date {esc(review)}</li>")
-        return w.HTML(
-            "<div class='tk-card'><h3>Finishing the session</h3>"
+        summary = w.HTML(
+            "<h3>Finishing the session</h3>"
             f"<ul>{''.join(lines)}</ul>"
             "<p>Everything is already saved on this computer, in "
             f"<code>{esc(str(self.store.data_dir))}</code>. Nothing is sent anywhere.</p>"
             "<p>To delete this couple's data for good, run "
             f"<code>python -m toolkit delete {esc(self.ctx.couple.id)}</code> in a terminal.</p>"
-            "</div>"
         )
+        card = w.VBox([summary, w.HTML("<h3>Take-home report and worksheets</h3>"),
+                       w.HBox([self.report_button, self.blank_button, self.fillable_button]),
+                       self.downloads])
+        card.add_class("tk-card")
+        return card
 
+    def _build_exports(self) -> None:
+        self.report_button = w.Button(description="Export PDF report", icon="file-pdf-o",
+                                      button_style="primary", layout=w.Layout(width="auto"))
+        self.blank_button = w.Button(description="Print blank worksheets", icon="print",
+                                     layout=w.Layout(width="auto"))
+        self.fillable_button = w.Button(description="Fillable worksheets", icon="pencil",
+                                        layout=w.Layout(width="auto"))
+        self.downloads = w.HTML()
+        self.report_button.on_click(lambda _: self.export_report())
+        self.blank_button.on_click(lambda _: self.export_blank(fillable=False))
+        self.fillable_button.on_click(lambda _: self.export_blank(fillable=True))
+
+    def export_report(self) -> Path | None:
+        """Write the session report into the data folder and offer it for download."""
+        from ..report import session_report
+
+        info = self.ctx.data().info
+        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+        name = f"{info.couple_id}-session-{info.number}-{stamp}.pdf"
+        return self._offer(lambda: session_report(self.store, self.ctx.session_id), name)
+
+    def export_blank(self, *, fillable: bool) -> Path | None:
+        from ..report import blank_worksheets
+
+        name = "worksheets-fillable.pdf" if fillable else "worksheets.pdf"
+        return self._offer(lambda: blank_worksheets(self.ctx.content, fillable=fillable),
+                           name)
+
+    def _offer(self, make: Callable[[], bytes], name: str) -> Path | None:
+        import base64
+        import warnings
+
+        from ..report import write_pdf
+        from ..textsafe import MissingGlyphsWarning
+
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", MissingGlyphsWarning)
+            try:
+                data = make()
+            except (OSError, ValueError) as exc:
+                self.downloads.value = status_html(f"The PDF could not be made: {exc}", "error")
+                return None
+        folder = self.store.reports_dir(self.ctx.couple.id)
+        path = write_pdf(data, folder / name, overwrite=True)
+        notes = "".join(status_html(str(x.message), "error") for x in caught
+                        if issubclass(x.category, MissingGlyphsWarning))
+        link = (f'<a download="{esc(name)}" href="data:application/pdf;base64,'
+                f'{base64.b64encode(data).decode("ascii")}" class="tk-download">'
+                f"Download {esc(name)}</a>")
+        self.downloads.value = (
+            f"<p>{link} ({len(data) // 1024} KB). A copy is saved in "
+            f"<code>{esc(str(path))}</code>.</p>{notes}"
+        )
+        return path

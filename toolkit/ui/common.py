@@ -132,6 +132,7 @@ _CSS = """
 .tk-error { background: #fde8e8; color: #8a1c1c; }
 .tk-ok { color: #1d5e2c; }
 .tk-info { color: #333; }
+.tk-download { font-weight: 600; color: #0057a3; text-decoration: underline; }
 .tk-hidden-note { background: #f4f4f4; padding: 14px; border-radius: 8px; }
 .tk-gap { margin: 0 0 10px 0; }
 .tk-table { border-collapse: collapse; margin: 6px 0; }
