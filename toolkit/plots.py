@@ -49,11 +49,19 @@ TITLE_READING = {
 
 
 def plain(text: str) -> str:
-    """User text for matplotlib: '$' would otherwise switch on math mode, and
-    right-to-left names need visual order (matplotlib has no bidi engine)."""
-    from .textsafe import visual_order
+    """User text for matplotlib: '$' would otherwise switch on math mode.
 
-    return visual_order(text).replace("$", r"\$")
+    Matplotlib built with libraqm (3.11 and later) orders right-to-left text
+    itself; older versions draw characters as stored, so names are put in
+    visual order for them.
+    """
+    from matplotlib import ft2font
+
+    if not hasattr(ft2font, "__libraqm_version__"):
+        from .textsafe import visual_order
+
+        text = visual_order(text)
+    return text.replace("$", r"\$")
 
 
 class ProfilePlot:
@@ -223,7 +231,8 @@ class ProfilePlot:
                 self._missing[partner][i].set_visible(not has_own[i])
             name = plain(self.names.get(partner, partner))
             reading = TITLE_READING.get(readings.get(partner, ""), "")
-            self._set_title(partner, f"{name}: {reading}")
+            # U+200E keeps the title left to right even when the name is not
+            self._set_title(partner, f"\u200e{name}: {reading}")
 
     def png(self) -> bytes:
         """The current state as PNG bytes.

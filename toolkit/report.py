@@ -47,7 +47,7 @@ from .content import Content, PlanSection
 from .responses import COUPLE, PARTNERS, AnswerError, AnswerKey, SessionData, validate_answer
 from .scoring import score_session
 from .store import Store, StoreError
-from .textsafe import markup, visual_lines, warn_missing
+from .textsafe import markup, visual_lines, visual_order, warn_missing
 from .wording import gap_text
 
 __all__ = [
@@ -74,6 +74,7 @@ POSITIONS = list(range(-3, 4))
 RADIO_VALUES = {v: (f"m{-v}" if v < 0 else f"p{v}" if v > 0 else "0") for v in POSITIONS}
 PLAN_FORM_ROWS = 4
 PRINT_DPI = 200
+FRAME_PADDING = 12  # a platypus frame keeps 6 pt clear on each side
 
 
 class FormError(ValueError):
@@ -141,13 +142,20 @@ class _Text:
                 self.missing.add(ch)
 
     def para(self, text: str, style: str = "body", width: float = FRAME_W,
-             prefix: str = "") -> Paragraph:
-        """A paragraph of plain text (never markup); ``prefix`` is trusted markup."""
-        self.check(text)
+             prefix: str = "", lead: str = "", base: str | None = None) -> Paragraph:
+        """A paragraph of plain text (never markup).
+
+        ``prefix`` is trusted markup (labels from the toolkit); ``lead`` is user
+        text shown in bold before it (a name); ``base="L"`` keeps a toolkit
+        sentence left to right even when it starts with a right-to-left name.
+        """
+        self.check(text + lead)
         st = self.styles[style]
+        if lead:
+            prefix = f"<b>{markup(visual_order(lead))}</b> " + prefix
         lines, rtl = visual_lines(
-            text, width - st.leftIndent - st.rightIndent,
-            lambda s: pdfmetrics.stringWidth(s, st.fontName, st.fontSize),
+            text, width - st.leftIndent - st.rightIndent - FRAME_PADDING,
+            lambda s: pdfmetrics.stringWidth(s, st.fontName, st.fontSize), base,
         )
         body = "<br/>".join(markup(line) for line in lines)
         if rtl and st.alignment == TA_LEFT:
@@ -254,7 +262,7 @@ def session_report(store: Store, session_id: int, *, facilitator: str | None = N
     story.append(text.para(f"{names['a']} & {names['b']}", "cover"))
     story.append(Paragraph(markup(_long_date(data.info.date)), s["covermeta"]))
     if who:
-        story.append(text.para(f"with {who}", "covermeta"))
+        story.append(text.para(f"with {who}", "covermeta", base="L"))
     story += [
         Spacer(1, 3 * cm),
         Paragraph("Confidential: for the two of you. Please keep it somewhere private.",
@@ -311,14 +319,13 @@ def _spectrum_part(text: _Text, content: Content, data: SessionData,
     out.append(Spacer(1, 6))
     for row in scores.summary.itertuples():
         done = "" if not row.missing else f" (from {row.answered} of {row.total} items)"
-        out.append(text.para(f"{row.reading_text}{done}.", "body",
-                             prefix=f"<b>{markup(row.name)}</b> "))
+        out.append(text.para(f"{row.reading_text}{done}.", "body", lead=row.name, base="L"))
     if len(scores.largest_gaps):
         out.append(CondPageBreak(6 * cm))
         out.append(Paragraph("Where you differ most", s["h2"]))
         for _, row in scores.largest_gaps.iterrows():
             parts = gap_text(row, names)
-            block = [text.para(parts["title"], "h3"), text.para(parts["positions"]),
+            block = [text.para(parts["title"], "h3"), text.para(parts["positions"], base="L"),
                      text.para(parts["distance"]),
                      text.para(parts["prompt"], prefix="<i>Talk it through:</i> "),
                      text.para(parts["practice"], prefix="<i>A small step to try:</i> ")]

@@ -43,18 +43,22 @@ def _is_rtl_paragraph(text: str) -> bool:
     return False
 
 
-def visual_order(line: str) -> str:
-    """One line in visual (left-to-right drawing) order, Arabic letters joined."""
+def visual_order(line: str, base: str | None = None) -> str:
+    """One line in visual (left-to-right drawing) order, Arabic letters joined.
+
+    ``base`` forces the paragraph direction ("L" or "R"); by default it is
+    taken from the first strong character, as browsers do with dir="auto".
+    """
     if not has_rtl(line):
         return line
     import arabic_reshaper
     from bidi import get_display
 
-    return get_display(arabic_reshaper.reshape(line))
+    return get_display(arabic_reshaper.reshape(line), base_dir=base)
 
 
 def visual_lines(
-    text: str, width: float, measure: Callable[[str], float]
+    text: str, width: float, measure: Callable[[str], float], base: str | None = None
 ) -> tuple[list[str], bool]:
     """Wrap ``text`` to ``width`` in logical order, then reorder each line.
 
@@ -63,7 +67,8 @@ def visual_lines(
     single entry per line, for the renderer to wrap.
     """
     out: list[str] = []
-    rtl = _is_rtl_paragraph(text)
+    rtl = base == "R" if base else _is_rtl_paragraph(text)
+    base = base or ("R" if rtl else "L")
     for raw in text.split("\n"):
         if not has_rtl(raw):
             out.append(raw)
@@ -71,12 +76,12 @@ def visual_lines(
         words, line = raw.split(" "), ""
         for word in words:
             candidate = f"{line} {word}" if line else word
-            if line and measure(visual_order(candidate)) > width:
-                out.append(visual_order(line))
+            if line and measure(visual_order(candidate, base)) > width:
+                out.append(visual_order(line, base))
                 line = word
             else:
                 line = candidate
-        out.append(visual_order(line))
+        out.append(visual_order(line, base))
     return out, rtl
 
 
