@@ -25,7 +25,8 @@ def demo(capsys, data_dir):
 def test_every_command_has_help():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
-    assert set(sub.choices) == {"where", "demo", "list", "show", "export", "import", "delete"}
+    assert set(sub.choices) == {"where", "demo", "list", "show", "export", "import", "delete",
+                                "report", "blank", "import-form"}
     for name, p in sub.choices.items():
         assert p.format_help().startswith("usage: python -m toolkit " + name)
 
