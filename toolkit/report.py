@@ -46,7 +46,7 @@ from reportlab.platypus import (
 from .content import Content, PlanSection
 from .responses import COUPLE, PARTNERS, AnswerError, AnswerKey, SessionData, validate_answer
 from .scoring import score_session
-from .store import Store, StoreError
+from .store import Store, write_private
 from .textsafe import markup, visual_lines, visual_order, warn_missing
 from .wording import gap_text
 
@@ -747,12 +747,4 @@ def import_form(store: Store, path: str | os.PathLike[str], couple_id: str,
 
 def write_pdf(data: bytes, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Write PDF bytes privately (0600); never replaces an existing file unless asked."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists() and not overwrite:
-        raise StoreError(f"{target}: already exists; choose another file name")
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
-    return target
-
+    return write_private(data, path, overwrite=overwrite)

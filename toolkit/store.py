@@ -48,6 +48,7 @@ __all__ = [
     "Store",
     "StoreError",
     "default_data_dir",
+    "write_private",
 ]
 
 DATA_ENV = "TOOLKIT_DATA_DIR"
@@ -742,6 +743,19 @@ class Store:
         reports = self.data_dir / "reports"
         if reports.is_dir():
             shutil.rmtree(reports)
+
+
+def write_private(data: bytes, path: str | os.PathLike[str], *, overwrite: bool = False
+                  ) -> Path:
+    """Write a file only its owner can read (0600); never replaces one unless asked."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if target.exists() and not overwrite:
+        raise StoreError(f"{target}: already exists; choose another file name")
+    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    return target
 
 
 def _safe_cell(value: Any) -> Any:
