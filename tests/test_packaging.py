@@ -63,6 +63,16 @@ def test_core_import_does_not_load_heavy_libraries():
     assert out.stdout.strip() == ""
 
 
+def test_session_app_first_step_does_not_load_plotting_or_pdf():
+    code = (
+        "import sys\n"
+        "from toolkit.ui import SessionApp\n"
+        "print(','.join(m for m in ('matplotlib', 'reportlab', 'pandas') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == ""
+
+
 def test_installed_copy_finds_its_worksheets(tmp_path):
     """What postBuild does on Binder: a plain (non-editable) install."""
     target = tmp_path / "site"

@@ -203,6 +203,14 @@ def test_step_navigation_back_and_forth(app):
     assert app.back.disabled and app.body.children[0] is app.setup
 
 
+def test_reopening_offers_the_couples_already_stored(app, data_dir, content):
+    couple_id = app.ctx.couple.id
+    again = SessionApp(store=Store(data_dir, content=content))
+    assert again.existing.value == couple_id  # one click on Open continues
+    again.open_button.click()
+    assert again.step == "spectrum_a" and again.ctx.couple.id == couple_id
+
+
 def test_existing_couple_new_session(app):
     couple_id = app.ctx.couple.id
     app.go(0)
@@ -248,3 +256,27 @@ def test_emoji_names_are_reported_when_exporting(data_dir, content):
     app.report_button.click()
     assert "U+1F389 PARTY POPPER" in app.downloads.value
     assert "Download" in app.downloads.value
+
+
+def test_binder_sessions_warn_and_offer_downloads(data_dir, content, monkeypatch):
+    import base64
+    import json
+
+    plain = SessionApp(store=Store(data_dir, content=content))
+    assert plain.binder.children == ()  # no notice on a facilitator's own machine
+    monkeypatch.setenv("BINDER_LAUNCH_HOST", "https://mybinder.org/")
+    app = SessionApp(store=plain.store)
+    notice = app.binder.children[0].value
+    assert "temporary online session" in notice and "deleted" in notice
+    app.export_json()
+    assert "Choose or create a couple first" in app.downloads.value
+    app.name_a.value, app.name_b.value = "Noa", "Sami"
+    app.create_button.click()
+    items(app, "a")[0].slider.value = -1
+    app.export_json()
+    encoded = app.downloads.value.split("base64,")[1].split('"')[0]
+    exported = json.loads(base64.b64decode(encoded))
+    assert exported["couple"]["partner_a"] == "Noa"
+    assert exported["sessions"][0]["answers"][0]["value"] == -1
+    app.export_report()
+    assert "data:application/pdf;base64," in app.downloads.value

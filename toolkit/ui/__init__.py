@@ -1,22 +1,30 @@
-"""ipywidgets views over the core: one module per worksheet and the session app."""
+"""ipywidgets views over the core: one module per worksheet and the session app.
 
-from .app import SessionApp
-from .common import SessionContext, open_session
-from .origins import OriginsSummary, OriginsView
-from .plan import PlanView
-from .profile import ProfileView
-from .spectrum import SpectrumView
+Names are imported on first use: the session app's first step needs neither
+matplotlib nor pandas, so a facilitator sees it sooner.
+"""
 
-Session = SessionApp
+from __future__ import annotations
 
-__all__ = [
-    "OriginsSummary",
-    "OriginsView",
-    "PlanView",
-    "ProfileView",
-    "Session",
-    "SessionApp",
-    "SessionContext",
-    "SpectrumView",
-    "open_session",
-]
+from importlib import import_module
+
+_WHERE = {
+    "SessionApp": ".app",
+    "Session": ".app",
+    "SessionContext": ".common",
+    "open_session": ".common",
+    "OriginsSummary": ".origins",
+    "OriginsView": ".origins",
+    "PlanView": ".plan",
+    "ProfileView": ".profile",
+    "SpectrumView": ".spectrum",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> object:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'toolkit.ui' has no attribute {name!r}")
+    module = import_module(_WHERE[name], __name__)
+    return getattr(module, "SessionApp" if name == "Session" else name)

@@ -13,12 +13,17 @@ import ipywidgets as w
 from ..responses import AnswerError
 from ..store import Store, StoreError
 from .common import SessionContext, View, esc, status_html, stylesheet
-from .origins import OriginsSummary, OriginsView
-from .plan import PlanView
-from .profile import ProfileView
-from .spectrum import SpectrumView
 
 __all__ = ["SessionApp"]
+
+BINDER_VARIABLES = ("BINDER_LAUNCH_HOST", "BINDER_REPO_URL", "BINDER_REQUEST",
+                    "BINDER_SERVICE_HOST")
+
+
+def on_binder() -> bool:
+    """Binder sets these in every session it launches; its data is thrown away."""
+    return any(os.environ.get(name) for name in BINDER_VARIABLES)
+
 
 STEP_KEYS = ("couple", "spectrum_a", "spectrum_b", "profiles", "origins", "plan", "finish")
 
@@ -50,8 +55,9 @@ class SessionApp(View):
         self._build_setup()
         self._build_exports()
         nav = w.HBox([self.back, self.next], layout=w.Layout(margin="10px 0"))
-        self.widget = w.VBox([stylesheet(), self.header, self.steps, self.status, self.body, nav],
-                             layout=w.Layout(width="100%"))
+        self.binder = self._binder_notice() if on_binder() else w.VBox()
+        self.widget = w.VBox([stylesheet(), self.binder, self.header, self.steps, self.status,
+                              self.body, nav], layout=w.Layout(width="100%"))
         self.widget.add_class("tk-app")
         self.go(0)
 
@@ -72,6 +78,11 @@ class SessionApp(View):
     def start(self, couple_id: str, *, session: int | None = None,
               new_session: bool = False) -> None:
         """Open a couple's session (the latest, a numbered one, or a new one)."""
+        from .origins import OriginsSummary, OriginsView
+        from .plan import PlanView
+        from .profile import ProfileView
+        from .spectrum import SpectrumView
+
         if new_session or not self.store.sessions(couple_id):
             info = self.store.new_session(couple_id)
         else:
@@ -211,8 +222,11 @@ class SessionApp(View):
 
     def _refresh_couples(self) -> None:
         couples = self.store.couples()
+        current = self.existing.value
         self.existing.options = [(f"{c.partner_a} & {c.partner_b}  ({c.id})", c.id)
                                  for c in couples]
+        ids = [c.id for c in couples]
+        self.existing.value = current if current in ids else (ids[0] if ids else None)
         self.existing.disabled = self.open_button.disabled = not couples
 
     def _open_existing(self) -> None:
@@ -277,10 +291,42 @@ class SessionApp(View):
         self.blank_button.on_click(lambda _: self.export_blank(fillable=False))
         self.fillable_button.on_click(lambda _: self.export_blank(fillable=True))
 
+    def _binder_notice(self) -> w.Widget:
+        json_button = w.Button(description="Download answers (JSON)", icon="download",
+                               layout=w.Layout(width="auto"))
+        pdf_button = w.Button(description="Download PDF report", icon="file-pdf-o",
+                              layout=w.Layout(width="auto"))
+        json_button.on_click(lambda _: self.export_json())
+        pdf_button.on_click(lambda _: self.export_report())
+        notice = w.VBox([
+            w.HTML('<div class="tk-binder" role="alert"><b>This is a temporary online '
+                   "session.</b> Everything typed here is deleted when this browser tab closes "
+                   "or sits idle. Before you leave, download the couple's answers (to import "
+                   "later with <code>python -m toolkit import</code>) and the PDF report.</div>"),
+            w.HBox([json_button, pdf_button]), self.downloads,
+        ])
+        notice.add_class("tk-card")
+        return notice
+
+    def export_json(self) -> Path | None:
+        """The couple's answers as an export file, offered for download."""
+        import json
+
+        if self.ctx is None:
+            self.downloads.value = status_html("Choose or create a couple first.", "error")
+            return None
+        couple_id = self.ctx.couple.id
+        data = json.dumps(self.store.export_couple(couple_id), ensure_ascii=False, indent=2)
+        return self._offer(lambda: data.encode("utf-8"), f"{couple_id}.json",
+                           mime="application/json")
+
     def export_report(self) -> Path | None:
         """Write the session report into the data folder and offer it for download."""
         from ..report import session_report
 
+        if self.ctx is None:
+            self.downloads.value = status_html("Choose or create a couple first.", "error")
+            return None
         info = self.ctx.data().info
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         name = f"{info.couple_id}-session-{info.number}-{stamp}.pdf"
@@ -293,11 +339,12 @@ class SessionApp(View):
         return self._offer(lambda: blank_worksheets(self.ctx.content, fillable=fillable),
                            name)
 
-    def _offer(self, make: Callable[[], bytes], name: str) -> Path | None:
+    def _offer(self, make: Callable[[], bytes], name: str,
+               mime: str = "application/pdf") -> Path | None:
         import base64
         import warnings
 
-        from ..report import write_pdf
+        from ..store import write_private
         from ..textsafe import MissingGlyphsWarning
 
         with warnings.catch_warnings(record=True) as caught:
@@ -308,10 +355,10 @@ class SessionApp(View):
                 self.downloads.value = status_html(f"The PDF could not be made: {exc}", "error")
                 return None
         folder = self.store.reports_dir(self.ctx.couple.id)
-        path = write_pdf(data, folder / name, overwrite=True)
+        path = write_private(data, folder / name, overwrite=True)
         notes = "".join(status_html(str(x.message), "error") for x in caught
                         if issubclass(x.category, MissingGlyphsWarning))
-        link = (f'<a download="{esc(name)}" href="data:application/pdf;base64,'
+        link = (f'<a download="{esc(name)}" href="data:{mime};base64,'
                 f'{base64.b64encode(data).decode("ascii")}" class="tk-download">'
                 f"Download {esc(name)}</a>")
         self.downloads.value = (

@@ -132,6 +132,8 @@ _CSS = """
 .tk-error { background: #fde8e8; color: #8a1c1c; }
 .tk-ok { color: #1d5e2c; }
 .tk-info { color: #333; }
+.tk-binder { background: #fff4d6; border-left: 5px solid #c98a00; padding: 10px 14px;
+             margin-bottom: 8px; }
 .tk-download { font-weight: 600; color: #0057a3; text-decoration: underline; }
 .tk-hidden-note { background: #f4f4f4; padding: 14px; border-radius: 8px; }
 .tk-gap { margin: 0 0 10px 0; }
