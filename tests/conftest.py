@@ -61,3 +61,11 @@ def worksheet_copy(tmp_path) -> Path:
     target = tmp_path / "worksheets"
     shutil.copytree(WORKSHEETS, target)
     return target
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can see a failure."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report

@@ -84,13 +84,16 @@ def jupyter_server(kind: str = "lab", data_dir: Path | None = None) -> Iterator[
     (user / "notification.jupyterlab-settings").write_text(
         json.dumps({"checkForUpdates": False, "fetchNews": "false"}))
     log = root / "server.log"
+    # JupyterLab saves notebooks it runs: serve a copy, never the repository's files.
+    served = root / "work"
+    shutil.copytree(REPO / "notebooks", served / "notebooks")
     args = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
             "--ip=127.0.0.1", f"--IdentityProvider.token={token}",
-            "--LabApp.extension_manager=readonly", f"--ServerApp.root_dir={REPO}",
+            "--LabApp.extension_manager=readonly", f"--ServerApp.root_dir={served}",
             "--allow-root"]
     with log.open("w") as out:
         proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT,
-                                cwd=REPO, start_new_session=True)
+                                cwd=served, start_new_session=True)
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_ready(f"{base}/api/status?token={token}", proc, log)
@@ -121,3 +124,43 @@ def run_all_cells(page, ready_text: str, timeout: float = 60) -> None:
         except Exception:
             if time.monotonic() > deadline:
                 raise
+
+
+@contextlib.contextmanager
+def voila_server(notebook: str, data_dir: Path | None = None) -> Iterator[Server]:
+    """Voila serving one notebook as an app, on a free loopback port."""
+    root = Path(tempfile.mkdtemp(prefix="toolkit-voila-"))
+    home = root / "home"
+    home.mkdir()
+    data = data_dir or root / "data"
+    port = free_port()
+    env = {**os.environ, "HOME": str(home), "TOOLKIT_DATA_DIR": str(data),
+           "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+           "JUPYTER_RUNTIME_DIR": str(home / "runtime")}
+    log = root / "voila.log"
+    args = [sys.executable, "-m", "voila", str(REPO / notebook), "--no-browser",
+            f"--port={port}", "--Voila.ip=127.0.0.1"]
+    with log.open("w") as out:
+        proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, cwd=REPO,
+                                start_new_session=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"voila exited early:\n{log.read_text()[-3000:]}")
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 1):
+                break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"voila not listening:\n{log.read_text()[-3000:]}")
+            time.sleep(0.1)
+        yield Server(base, "", data, home, log)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, 15)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, 9)
+            proc.wait()
+        shutil.rmtree(root, ignore_errors=True)

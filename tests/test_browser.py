@@ -1,0 +1,241 @@
+"""What a person sees: the session in JupyterLab and in Voila, in Debian's
+Chromium driven by Playwright. Screenshots of a failing test are saved in
+test-artifacts/ for inspection."""
+
+from __future__ import annotations
+
+import os
+import re
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from tests.lab_server import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    REPO,
+    jupyter_server,
+    run_all_cells,
+    voila_server,
+)
+
+pytestmark = pytest.mark.browser
+HOSTILE = "<img src=x onerror=alert(1)>"
+ARTIFACTS = REPO / "test-artifacts"
+
+
+def _require_browser() -> None:
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(f"{CHROMIUM} (sudo apt-get install -y chromium)")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        missing.append("playwright (pip install playwright; the browser comes from Debian)")
+    if missing:
+        message = "real-browser tests need " + " and ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]", "_", request.node.name)
+        page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    context.close()
+
+
+def answers_in(data_dir: Path) -> dict:
+    db = sqlite3.connect(data_dir / "sessions.sqlite3")
+    try:
+        rows = db.execute("SELECT partner, item, field, value FROM answers").fetchall()
+    finally:
+        db.close()
+    return {(p, i, f): v for p, i, f, v in rows}
+
+
+def handle(page, index: int):
+    return page.locator(".noUi-handle").nth(index)
+
+
+def press_on(page, index: int, *keys: str) -> None:
+    target = handle(page, index)
+    target.focus()
+    for key in keys:
+        page.keyboard.press(key)
+
+
+def create_couple(page, a: str, b: str) -> None:
+    page.get_by_placeholder("a pseudonym").first.fill(a)
+    page.get_by_placeholder("a pseudonym").nth(1).fill(b)
+    page.get_by_role("button", name="Create couple and start").click()
+    page.get_by_text("This part is for").wait_for()
+
+
+def step(page, label: str) -> None:
+    page.locator(".tk-steps button", has_text=label).click()
+
+
+def test_session_in_jupyterlab(page):
+    with jupyter_server() as server:
+        page.goto(server.lab("notebooks/01_couple_session.ipynb"))
+        run_all_cells(page, "A new couple")
+        create_couple(page, f"Noa {HOSTILE}", "Sami")
+        page.get_by_text(f"Noa {HOSTILE} & Sami").wait_for()  # shown literally
+
+        press_on(page, 0, "ArrowRight", "ArrowRight")
+        press_on(page, 1, "ArrowLeft")
+        page.get_by_text("+2 · leans toward hyper-independence").wait_for()
+        page.get_by_role("button", name="Next").click()
+        page.get_by_text("This part is for Sami alone").wait_for()
+        press_on(page, 0, "ArrowLeft", "ArrowLeft", "ArrowLeft")
+        page.get_by_text("-3 · leans toward dependence").wait_for()
+
+        step(page, "4 Profiles")
+        assert not page.locator(".tk-app img").first.is_visible()
+        page.get_by_role("button", name="Reveal both profiles").click()
+        picture = page.locator(".tk-app img").first
+        picture.wait_for()
+        before = picture.get_attribute("src")
+        assert before and before.startswith("blob:") or before.startswith("data:")
+        page.get_by_text("opposite sides").wait_for()
+
+        step(page, "2 Noa")
+        press_on(page, 0, "ArrowLeft")  # +2 -> +1
+        page.get_by_text("+1 · balanced").wait_for()
+        step(page, "4 Profiles")
+        page.get_by_role("button", name="Reveal both profiles").click()
+        page.wait_for_function(
+            "before => { const img = document.querySelector('.tk-app img');"
+            " return img && img.src && img.src !== before; }", arg=before)
+
+        step(page, "5 Origins")
+        note = page.get_by_placeholder("Notes (saved as you type)").first
+        note.fill(f"{HOSTILE} שלום")
+        page.get_by_role("button", name="Quite a bit").first.click()
+
+        step(page, "7 Finish")
+        page.get_by_role("button", name="Export PDF report").click()
+        link = page.locator("a.tk-download")
+        link.wait_for()
+        with page.expect_download() as download:
+            link.click()
+        pdf = Path(download.value.path()).read_bytes()
+        assert pdf.startswith(b"%PDF") and len(pdf) > 20_000
+
+        saved = answers_in(server.data_dir)
+        assert saved[("a", "asking_for_help", "position")] == "1"
+        assert saved[("a", "sharing_feelings", "position")] == "-1"
+        assert saved[("b", "asking_for_help", "position")] == "-3"
+        assert HOSTILE in saved[("a", "past_hurts", "notes")]
+
+        # restart the kernel, run again, reopen the couple: everything is back
+        page.get_by_role("menuitem", name="Kernel", exact=True).click()
+        page.get_by_role("menuitem", name=re.compile("Restart Kernel and Run All Cells")).click()
+        page.get_by_role("button", name="Confirm Kernel Restart").click()
+        page.get_by_text("A new couple").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Open").click()
+        page.get_by_text("This part is for").wait_for()
+        assert handle(page, 0).get_attribute("aria-valuenow") == "1.0"
+        assert handle(page, 1).get_attribute("aria-valuenow") == "-1.0"
+        step(page, "5 Origins")
+        restored = page.get_by_placeholder("Notes (saved as you type)").first.input_value()
+        assert restored == f"{HOSTILE} שלום"
+        assert page.dialogs == []  # the markup never ran
+
+
+def test_session_in_voila(page):
+    with voila_server("notebooks/01_couple_session.ipynb") as server:
+        page.goto(server.url)
+        page.get_by_text("A new couple").wait_for(timeout=60_000)
+        body = page.inner_text("body")
+        assert "from toolkit" not in body and "SessionApp()" not in body
+        assert page.locator(".jp-InputArea-editor, .CodeMirror, .cm-editor").count() == 0
+        create_couple(page, f"Ana {HOSTILE}", "Bo")
+        page.get_by_text(f"Ana {HOSTILE} & Bo").wait_for()
+        press_on(page, 2, "ArrowRight")
+        page.get_by_text("+1 · balanced").wait_for()
+        step(page, "7 Finish")
+        page.get_by_role("button", name="Export PDF report").click()
+        with page.expect_download() as download:
+            page.locator("a.tk-download").click()
+        assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
+        assert answers_in(server.data_dir)[("a", "decisions", "position")] == "1"
+        assert page.dialogs == []
+
+
+FOCUS_VISIBLE = """() => {
+    const el = document.activeElement;
+    if (!el || el === document.body) return null;
+    const s = getComputedStyle(el);
+    const outline = s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2;
+    const ring = s.boxShadow && s.boxShadow !== 'none';
+    return {tag: el.tagName, cls: String(el.className), text: el.innerText || el.value || '',
+            placeholder: el.placeholder || '', visible: outline || ring,
+            role: el.getAttribute('role') || ''};
+}"""
+
+
+def tab_to(page, match, limit: int = 120) -> dict:
+    """Press Tab until the focused element matches; every stop must show focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUS_VISIBLE)
+        if focused is None:
+            continue
+        assert focused["visible"], f"focus is not visible on {focused}"
+        if match(focused):
+            return focused
+    raise AssertionError("never reached the element by Tab")
+
+
+def test_keyboard_only_worksheet(page):
+    """Create a couple and answer partner A's whole spectrum with Tab, arrows and Enter."""
+    with voila_server("notebooks/01_couple_session.ipynb") as server:
+        page.goto(server.url)
+        page.get_by_text("A new couple").wait_for(timeout=60_000)
+        page.locator("body").press("Escape")  # start from the page, no element clicked
+        tab_to(page, lambda f: f["placeholder"] == "a pseudonym")
+        page.keyboard.type("Kai")
+        page.keyboard.press("Tab")
+        page.keyboard.type("Lou")
+        tab_to(page, lambda f: "Create couple" in f["text"])
+        page.keyboard.press("Enter")
+        page.get_by_text("This part is for").wait_for()
+        moves = ["ArrowRight", "ArrowLeft", "ArrowRight", "ArrowRight", "ArrowLeft",
+                 "ArrowLeft", "ArrowRight", "ArrowLeft", "ArrowRight", "ArrowLeft", "ArrowRight"]
+        for key in moves:
+            tab_to(page, lambda f: f["role"] == "slider")
+            page.keyboard.press(key)
+        page.get_by_text("11 of 11 answered; all answered").wait_for()
+        tab_to(page, lambda f: f["text"].strip() == "Next")
+        page.keyboard.press("Enter")
+        page.get_by_text("This part is for Lou alone").wait_for()
+        saved = answers_in(server.data_dir)
+        positions = [saved[("a", item, "position")] for item in (
+            "asking_for_help", "sharing_feelings", "decisions")]
+        assert positions == ["1", "-1", "1"]
+        assert sum(1 for key in saved if key[0] == "a") == 11
