@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab test lint bench clean-venv
+.PHONY: lab app test lint bench clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,11 @@ lab: $(STAMP)
 	$(BIN)/python -m toolkit demo --quiet
 	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00_start_here.ipynb
 
+# The session as a client-facing app: Voila shows the widgets, never the code.
+app: $(STAMP)
+	$(BIN)/python -m toolkit demo --quiet
+	$(BIN)/voila --Voila.ip=127.0.0.1 notebooks/01_couple_session.ipynb
+
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
@@ -35,6 +40,9 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_import.py
 	$(BIN)/python benchmarks/bench_autosave.py
+	$(BIN)/python benchmarks/bench_profile.py
+	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_browser.py
 
 clean-venv:
 	rm -rf $(VENV)
