@@ -196,7 +196,7 @@ class SessionApp(View):
             value="latest",
         )
         self.open_button = w.Button(description="Open", button_style="primary", icon="folder-open",
-                                    layout=w.Layout(width="auto"))
+                                    layout=w.Layout(width="auto", align_self="flex-start"))
         self.name_a = w.Text(description="Partner A:", placeholder="a pseudonym",
                              layout=w.Layout(width="420px"))
         self.name_b = w.Text(description="Partner B:", placeholder="a pseudonym",
@@ -204,7 +204,8 @@ class SessionApp(View):
         self.facilitator = w.Text(description="Facilitator:", placeholder="optional",
                                   layout=w.Layout(width="420px"))
         self.create_button = w.Button(description="Create couple and start", icon="plus",
-                                      button_style="primary", layout=w.Layout(width="auto"))
+                                      button_style="primary",
+                                      layout=w.Layout(width="auto", align_self="flex-start"))
         self.setup_status = w.HTML()
         self.open_button.on_click(lambda _: self._open_existing())
         self.create_button.on_click(lambda _: self._create())
