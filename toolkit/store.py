@@ -381,21 +381,9 @@ class Store:
     def new_session(
         self, couple_id: str, *, date: str | dt.date | None = None, facilitator: str = ""
     ) -> SessionInfo:
-        self.couple(couple_id)
-        day = validate_date(date or dt.date.today(), "session date", allow_empty=False)
-        who = clean_text(facilitator, "facilitator name", limit=200).strip()
-        with self._transaction() as conn:
-            number = conn.execute(
-                "SELECT coalesce(max(number), 0) + 1 FROM sessions WHERE couple_id=?",
-                (couple_id,),
-            ).fetchone()[0]
-            created = _now()
-            cur = conn.execute(
-                "INSERT INTO sessions (couple_id, number, date, facilitator, created_at) "
-                "VALUES (?,?,?,?,?)",
-                (couple_id, number, day, who, created),
-            )
-        return SessionInfo(cur.lastrowid, couple_id, number, day, who, created)
+        """An empty session, numbered after the couple's last one."""
+        return self.add_session(couple_id, answers={}, plan_rows={}, date=date,
+                                facilitator=facilitator)
 
     @_locked
     def add_session(
