@@ -58,6 +58,18 @@ def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60
     raise RuntimeError(f"server not ready after {timeout} s:\n{log.read_text()[-3000:]}")
 
 
+def _stop(proc: subprocess.Popen, root: Path) -> None:
+    """Stop the server and everything it started (kernels too), then clean up."""
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, 15)
+    try:
+        proc.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, 9)
+        proc.wait()
+    shutil.rmtree(root, ignore_errors=True)
+
+
 @contextlib.contextmanager
 def jupyter_server(kind: str = "lab", data_dir: Path | None = None) -> Iterator[Server]:
     """A JupyterLab server rooted at the repository (``kind="lab"``)."""
@@ -99,14 +111,7 @@ def jupyter_server(kind: str = "lab", data_dir: Path | None = None) -> Iterator[
         _wait_ready(f"{base}/api/status?token={token}", proc, log)
         yield Server(base, token, data, home, log)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait()
-        shutil.rmtree(root, ignore_errors=True)
+        _stop(proc, root)
 
 
 def run_all_cells(page, ready_text: str, timeout: float = 60) -> None:
@@ -156,11 +161,4 @@ def voila_server(notebook: str, data_dir: Path | None = None) -> Iterator[Server
             time.sleep(0.1)
         yield Server(base, "", data, home, log)
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, 15)
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, 9)
-            proc.wait()
-        shutil.rmtree(root, ignore_errors=True)
+        _stop(proc, root)
