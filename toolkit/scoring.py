@@ -121,9 +121,10 @@ def profile(
                 "position": pos,
                 "zone": zone_for(pos),
             })
-    frame = pd.DataFrame(rows, columns=["partner", "name", "item_id", "title", "position", "zone"])
-    frame["position"] = frame["position"].astype("Int64")
-    return frame
+    columns = ["partner", "name", "item_id", "title", "position", "zone"]
+    data = {c: [r[c] for r in rows] for c in columns}
+    data["position"] = pd.array(data["position"], dtype="Int64")
+    return pd.DataFrame(data, columns=columns)
 
 
 def summary(profile_frame: pd.DataFrame) -> pd.DataFrame:
@@ -190,10 +191,11 @@ def gaps(
             "prompt": item.prompt,
             "practice": item.practice,
         })
-    frame = pd.DataFrame(rows)
+    data = {c: [r[c] for r in rows] for c in rows[0]} if rows else {}
     for col in ("position_a", "position_b", "gap"):
-        frame[col] = frame[col].astype("Int64")
-    return frame
+        if col in data:
+            data[col] = pd.array(data[col], dtype="Int64")
+    return pd.DataFrame(data)
 
 
 def largest_gaps(gap_frame: pd.DataFrame, n: int = 3) -> pd.DataFrame:
