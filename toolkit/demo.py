@@ -12,7 +12,7 @@ from pathlib import Path
 from .content import default_worksheets_dir
 from .store import Store
 
-__all__ = ["demo_files", "seed_demos"]
+__all__ = ["demo_files", "ensure_demo", "seed_demos"]
 
 
 def demo_files(store: Store) -> list[Path]:
@@ -38,3 +38,10 @@ def seed_demos(store: Store) -> list[str]:
             continue
         added.append(store.import_couple(path).id)
     return added
+
+
+def ensure_demo(store: Store, couple_id: str) -> None:
+    """Add the demo couples if ``couple_id`` names one that is not stored yet, so
+    the notebooks work on a fresh machine; any other id is left alone."""
+    if couple_id.startswith("demo-") and couple_id not in {c.id for c in store.couples()}:
+        seed_demos(store)

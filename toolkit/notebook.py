@@ -6,6 +6,7 @@ import os
 
 import pandas as pd
 
+from .demo import ensure_demo
 from .scoring import score_session
 from .store import Store
 
@@ -21,10 +22,7 @@ def score_table(
     notebook works on a fresh machine.
     """
     with Store(data_dir) as store:
-        if couple_id.startswith("demo-") and couple_id not in {c.id for c in store.couples()}:
-            from .demo import seed_demos
-
-            seed_demos(store)
+        ensure_demo(store, couple_id)
         info = store.session(couple_id, session)
         data = store.load_session(info.id)
         scores = score_session(store.content.spectrum, data)

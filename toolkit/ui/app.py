@@ -10,6 +10,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
+from ..demo import ensure_demo
 from ..responses import AnswerError
 from ..store import Store, StoreError
 from .common import SessionContext, View, esc, status_html, stylesheet
@@ -67,10 +68,7 @@ class SessionApp(View):
     def open(cls, couple_id: str, *, session: int | None = None, new_session: bool = False,
              data_dir: str | os.PathLike[str] | None = None) -> SessionApp:
         app = cls(data_dir)
-        if couple_id.startswith("demo-") and couple_id not in {c.id for c in app.store.couples()}:
-            from ..demo import seed_demos
-
-            seed_demos(app.store)
+        ensure_demo(app.store, couple_id)
         app.start(couple_id, session=session, new_session=new_session)
         app.go(1)
         return app

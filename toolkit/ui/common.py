@@ -15,6 +15,7 @@ from typing import Any
 import ipywidgets as w
 
 from ..content import Content
+from ..demo import ensure_demo
 from ..responses import AnswerError, AnswerKey, Couple, SessionData
 from ..store import Store, StoreError
 
@@ -40,6 +41,7 @@ class SessionContext:
     def __init__(self, store: Store, session_id: int) -> None:
         self.store = store
         self.session_id = session_id
+        self.couple_id = store.load_session(session_id).info.couple_id
         self._listeners: list[Callable[[AnswerKey], None]] = []
         self.errors: list[str] = []
 
@@ -49,7 +51,7 @@ class SessionContext:
 
     @property
     def couple(self) -> Couple:
-        return self.store.couple(self.data().info.couple_id)
+        return self.store.couple(self.couple_id)
 
     def data(self) -> SessionData:
         return self.store.load_session(self.session_id)
@@ -84,10 +86,7 @@ def open_session(
     Demo couples are added on first use, so the notebooks run on a fresh machine.
     """
     store = Store(data_dir)
-    if couple_id.startswith("demo-") and couple_id not in {c.id for c in store.couples()}:
-        from ..demo import seed_demos
-
-        seed_demos(store)
+    ensure_demo(store, couple_id)
     if not store.sessions(couple_id):
         store.new_session(couple_id)
     return SessionContext(store, store.session(couple_id, session).id)
