@@ -57,34 +57,29 @@ class ProfileView(View):
         ])
         self.widget.add_class("tk-app")
         self.revealed = False
-        self._stale = True
         ctx.listen(self._changed)
         self.hide()
 
+    def _show(self, revealed: bool) -> None:
+        self.revealed = revealed
+        self.hidden_note.layout.display = "none" if revealed else ""
+        self.reveal_button.layout.display = "none" if revealed else ""
+        self.hide_button.layout.display = "" if revealed else "none"
+        self.shown.layout.display = "" if revealed else "none"
+
     def reveal(self) -> None:
-        self.revealed = True
-        self.hidden_note.layout.display = "none"
-        self.reveal_button.layout.display = "none"
-        self.hide_button.layout.display = ""
-        self.shown.layout.display = ""
+        self._show(True)
         self.refresh()
 
     def hide(self) -> None:
         """Hide both profiles, and clear the picture so nothing lingers on screen."""
-        self.revealed = False
-        self.hidden_note.layout.display = ""
-        self.reveal_button.layout.display = ""
-        self.hide_button.layout.display = "none"
-        self.shown.layout.display = "none"
+        self._show(False)
         self.image.value = b""
         self.readings.value = ""
         self.gaps_html.value = ""
 
     def _changed(self, key: AnswerKey) -> None:
-        if key.worksheet != "spectrum":
-            return
-        self._stale = True
-        if self.revealed:
+        if key.worksheet == "spectrum" and self.revealed:
             self.refresh()
 
     def refresh(self) -> None:
@@ -98,7 +93,6 @@ class ProfileView(View):
         self.plot.set_names(names)
         self.plot.update_frames(gap_frame, summ)
         self.image.value = self.plot.png()
-        self._stale = False
         self._describe(names, summ, gap_frame)
 
     def _describe(self, names: dict[str, str], summ: pd.DataFrame, gap_frame: pd.DataFrame

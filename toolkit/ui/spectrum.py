@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import ipywidgets as w
 
 from ..content import SpectrumItem
@@ -27,8 +29,10 @@ class SpectrumItemView:
     """
 
     def __init__(self, ctx: SessionContext, partner: str, item: SpectrumItem, number: int,
-                 total: int) -> None:
+                 total: int, on_answer: Callable[[], None] = lambda: None) -> None:
         self.ctx, self.partner, self.item = ctx, partner, item
+        self._on_answer = on_answer
+        self._value: int | None = None
         self.key = AnswerKey("spectrum", partner, item.id, 0, "position")
         scale = ctx.content.spectrum
         self.slider = w.IntSlider(
@@ -109,6 +113,7 @@ class SpectrumItemView:
             return
         self.status.value = ""
         self.show(value)
+        self._on_answer()
 
 
 class SpectrumView(View):
@@ -119,7 +124,7 @@ class SpectrumView(View):
         spectrum = ctx.content.spectrum
         total = len(spectrum.items)
         self.items = [
-            SpectrumItemView(ctx, partner, item, i, total)
+            SpectrumItemView(ctx, partner, item, i, total, self._update_progress)
             for i, item in enumerate(spectrum.items, start=1)
         ]
         self.heading = w.HTML()
@@ -128,7 +133,6 @@ class SpectrumView(View):
             [stylesheet(), self.heading, self.progress, *[v.widget for v in self.items]]
         )
         self.widget.add_class("tk-app")
-        ctx.listen(self._changed)
         self.refresh()
 
     def refresh(self) -> None:
@@ -142,17 +146,12 @@ class SpectrumView(View):
             f"<h2>{esc(name)}: {esc(spectrum.title)}</h2>"
             f'<p class="tk-intro">{esc(spectrum.intro)}</p>'
         )
-        self._update_progress(answers)
+        self._update_progress()
 
-    def _update_progress(self, answers: dict | None = None) -> None:
-        if answers is None:
-            answers = self.ctx.data().spectrum(self.partner)
-        done, total = len(answers), len(self.items)
+    def _update_progress(self) -> None:
+        done = sum(1 for view in self.items if view.value is not None)
+        total = len(self.items)
         left = total - done
-        text = (f"{done} of {total} answered" + (f"; {left} not answered yet" if left else
-                                                 "; all answered"))
+        text = f"{done} of {total} answered" + (
+            f"; {left} not answered yet" if left else "; all answered")
         self.progress.value = f'<p class="tk-muted" role="status">{esc(text)}</p>'
-
-    def _changed(self, key: AnswerKey) -> None:
-        if key.worksheet == "spectrum" and key.partner == self.partner:
-            self._update_progress()
