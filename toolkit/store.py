@@ -468,22 +468,6 @@ class Store:
         return SessionInfo(*row)
 
     @_locked
-    def update_session(
-        self, session_id: int, *, date: str | dt.date | None = None, facilitator: str | None = None
-    ) -> SessionInfo:
-        info = self._session_info(session_id)
-        day = validate_date(date, "session date", allow_empty=False) if date else info.date
-        who = (
-            clean_text(facilitator, "facilitator name", limit=200).strip()
-            if facilitator is not None
-            else info.facilitator
-        )
-        self._conn.execute(
-            "UPDATE sessions SET date=?, facilitator=? WHERE id=?", (day, who, session_id)
-        )
-        return SessionInfo(info.id, info.couple_id, info.number, day, who, info.created_at)
-
-    @_locked
     def load_session(self, session_id: int) -> SessionData:
         info = self._session_info(session_id)
         answers = {
