@@ -43,7 +43,6 @@ class SessionContext:
         self.session_id = session_id
         self.couple_id = store.load_session(session_id).info.couple_id
         self._listeners: list[Callable[[AnswerKey], None]] = []
-        self.errors: list[str] = []
 
     @property
     def content(self) -> Content:
@@ -72,7 +71,6 @@ class SessionContext:
         try:
             self.store.set_answer(self.session_id, key, value)
         except (AnswerError, StoreError) as exc:
-            self.errors.append(str(exc))
             return str(exc)
         self.notify(key)
         return None
