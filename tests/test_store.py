@@ -119,10 +119,12 @@ def test_clearing_an_answer_makes_it_unanswered_not_zero(store, session):
         (("boundaries", "couple", "rituals", 9, "ritual"), "walk", "no such row"),
         (("boundaries", "couple", "rituals", 1, "colour"), "red", "unknown column 'colour'"),
         (("quiz", "a", "x", 0, "y"), 1, "unknown worksheet 'quiz'"),
+        (("boundaries", "couple", "small_risks", 1, "done"), "yes", "expected yes or no"),
     ],
 )
 def test_bad_answers_are_refused_with_where_and_what(store, session, key, value, message):
     store.add_plan_row(session.id, "rituals")
+    store.add_plan_row(session.id, "small_risks")
     before = store.load_session(session.id)
     with pytest.raises(AnswerError, match=message) as info:
         store.set_answer(session.id, key, value)

@@ -131,6 +131,7 @@ def test_plan_rows_add_edit_remove(app):
     table.cells[second][0].widget.value = "Sunday walk"
     risk_row = plan.tables["small_risks"].add_row()
     plan.tables["small_risks"].cells[risk_row][2].widget.value = dt.date(2026, 12, 24)
+    plan.tables["small_risks"].cells[risk_row][3].widget.value = True  # "Tried it"
     plan.dates["review"].value = dt.date(2027, 2, 1)
     data = app.ctx.data()
     assert data.plan("rituals") == [
@@ -138,6 +139,7 @@ def test_plan_rows_add_edit_remove(app):
         {"row": 2, "ritual": "Sunday walk"},
     ]
     assert data.plan("small_risks")[0]["by_when"] == "2026-12-24"
+    assert data.plan("small_risks")[0]["done"] is True
     assert data.plan_value("review") == "2027-02-01"
     table.remove_row(first)
     assert [r["row"] for r in app.ctx.data().plan("rituals")] == [2]
