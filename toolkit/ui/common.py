@@ -131,7 +131,8 @@ _CSS = """
 .tk-info { color: #333; }
 .tk-binder { background: #fff4d6; border-left: 5px solid #c98a00; padding: 10px 14px;
              margin-bottom: 8px; }
-.tk-download { font-weight: 600; color: #0057a3; text-decoration: underline; }
+.tk-download, .tk-download:visited { font-weight: 600; color: #0057a3 !important;
+                                      text-decoration: underline !important; }
 .tk-hidden-note { background: #f4f4f4; padding: 14px; border-radius: 8px; }
 .tk-gap { margin: 0 0 10px 0; }
 .tk-table { border-collapse: collapse; margin: 6px 0; }
