@@ -13,7 +13,7 @@ import ipywidgets as w
 from ..demo import ensure_demo
 from ..responses import AnswerError
 from ..store import Store, StoreError
-from .common import SessionContext, View, esc, status_html, stylesheet
+from .common import SessionContext, View, after_pending_input, esc, status_html, stylesheet
 
 __all__ = ["SessionApp"]
 
@@ -206,7 +206,7 @@ class SessionApp(View):
                                       layout=w.Layout(width="auto", align_self="flex-start"))
         self.setup_status = w.HTML()
         self.open_button.on_click(lambda _: self._open_existing())
-        self.create_button.on_click(lambda _: self._create())
+        self.create_button.on_click(lambda _: after_pending_input(self._create))
         self._refresh_couples()
         existing = w.VBox([w.HTML("<h3>Continue with a couple</h3>"), self.existing,
                            self.session_choice, self.open_button])

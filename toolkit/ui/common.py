@@ -19,7 +19,8 @@ from ..demo import ensure_demo
 from ..responses import AnswerError, AnswerKey, Couple, SessionData
 from ..store import Store, StoreError
 
-__all__ = ["SessionContext", "View", "esc", "open_session", "stylesheet", "status_html"]
+__all__ = ["SessionContext", "View", "after_pending_input", "esc", "open_session",
+           "status_html", "stylesheet"]
 
 
 def esc(text: str) -> str:
@@ -88,6 +89,24 @@ def open_session(
     if not store.sessions(couple_id):
         store.new_session(couple_id)
     return SessionContext(store, store.session(couple_id, session).id)
+
+
+def after_pending_input(action: Callable[[], None], delay: float = 0.3) -> None:
+    """Run ``action`` once field updates still on their way have arrived.
+
+    The browser holds back a text field's later keystrokes until the kernel
+    has answered the first one, but sends a button click at once: a name typed
+    just before "Create" could arrive after the click. In a running kernel the
+    action waits a moment; without an event loop (tests, scripts) it runs now.
+    """
+    import asyncio
+
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:
+        action()
+        return
+    loop.call_later(delay, action)
 
 
 class View:
