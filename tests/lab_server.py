@@ -115,20 +115,24 @@ def jupyter_server(kind: str = "lab", data_dir: Path | None = None) -> Iterator[
 
 
 def run_all_cells(page, ready_text: str, timeout: float = 60) -> None:
-    """Run every cell of the open notebook once the kernel is idle, until
-    ``ready_text`` shows. JupyterLab may drop a run request sent while the
-    kernel is still connecting, so the request is repeated if nothing happens."""
+    """Run every cell of the open notebook, then wait until ``ready_text`` shows.
+
+    JupyterLab can drop a run request sent while the kernel is still
+    connecting; the request is repeated only if no cell started running, so a
+    slow first run is never run twice.
+    """
     page.get_by_text("| Idle").wait_for(timeout=timeout * 1000)
-    deadline = time.monotonic() + timeout
-    while True:
+    started = ("() => [...document.querySelectorAll('.jp-InputPrompt')]"
+               ".some(p => /\\[(\\*|\\d+)\\]/.test(p.textContent))")
+    for _ in range(5):
         page.get_by_role("menuitem", name="Run", exact=True).click()
         page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
         try:
-            page.get_by_text(ready_text).first.wait_for(timeout=10000)
-            return
-        except Exception:
-            if time.monotonic() > deadline:
-                raise
+            page.wait_for_function(started, timeout=5000)
+            break
+        except Exception:  # noqa: BLE001 (not started yet: ask again)
+            continue
+    page.get_by_text(ready_text).first.wait_for(timeout=timeout * 1000)
 
 
 @contextlib.contextmanager
