@@ -100,8 +100,6 @@ def cmd_export(args: argparse.Namespace) -> None:
             if args.output == "-":
                 store.export_csv(sys.stdout, args.couple)
             else:
-                if Path(args.output).exists():
-                    raise UserError(f"{args.output}: already exists; choose another file name")
                 store.export_csv(args.output, args.couple)
                 print(f"wrote {args.output}", file=sys.stderr)
             return

@@ -606,17 +606,9 @@ class Store:
         }
 
     def export_json(self, couple_id: str, path: str | os.PathLike[str]) -> Path:
-        """Write the export next to nothing else: refuses to overwrite an existing file."""
-        data = self.export_couple(couple_id)
-        target = Path(path)
-        text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
-        try:
-            with target.open("x", encoding="utf-8") as fh:
-                fh.write(text)
-        except FileExistsError:
-            raise StoreError(f"{target}: already exists; choose another file name") from None
-        target.chmod(0o600)
-        return target
+        """Write the export privately (0600); an existing file is never overwritten."""
+        text = json.dumps(self.export_couple(couple_id), ensure_ascii=False, indent=2) + "\n"
+        return write_private(text.encode("utf-8"), path)
 
     @_locked
     def import_couple(
@@ -680,27 +672,24 @@ class Store:
             out.writerow(header)
             for c in couples:
                 for info in self.sessions(c.id):
-                    data = self.load_session(info.id)
-                    stamps = dict(
-                        ((w, p, i, r, f), u) for w, p, i, r, f, u in self._conn.execute(
-                            "SELECT worksheet, partner, item, row, field, updated_at "
-                            "FROM answers WHERE session_id=?", (info.id,))
-                    )
-                    for key, value in data.answers.items():
-                        name = c.name(key.partner) if key.partner != COUPLE else ""
+                    for ws, p, item, row, fld, value, updated in self._conn.execute(
+                        "SELECT worksheet, partner, item, row, field, value, updated_at "
+                        "FROM answers WHERE session_id=? "
+                        "ORDER BY worksheet, partner, item, row, field", (info.id,)
+                    ):
+                        name = c.name(p) if p != COUPLE else ""
                         out.writerow([
                             c.id, _safe_cell(c.partner_a), _safe_cell(c.partner_b), info.number,
-                            info.date, key.worksheet, key.partner, _safe_cell(name), key.item,
-                            key.row, key.field, _safe_cell(value), stamps[tuple(key)],
+                            info.date, ws, p, _safe_cell(name), item, row, fld,
+                            _safe_cell(json.loads(value)), updated,
                         ])
 
         if isinstance(target, io.TextIOBase):
             write(target)
             return
-        path = Path(target)
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            write(fh)
-        path.chmod(0o600)
+        buffer = io.StringIO(newline="")
+        write(buffer)
+        write_private(buffer.getvalue().encode("utf-8"), target)
 
     @_locked
     def delete_everything(self) -> None:
@@ -722,9 +711,11 @@ def write_private(data: bytes, path: str | os.PathLike[str], *, overwrite: bool 
     """Write a file only its owner can read (0600); never replaces one unless asked."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    if target.exists() and not overwrite:
-        raise StoreError(f"{target}: already exists; choose another file name")
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | (os.O_TRUNC if overwrite else os.O_EXCL)
+    try:
+        fd = os.open(target, flags, 0o600)
+    except FileExistsError:
+        raise StoreError(f"{target}: already exists; choose another file name") from None
     with os.fdopen(fd, "wb") as fh:
         fh.write(data)
     return target
