@@ -45,7 +45,7 @@ from reportlab.platypus import (
 
 from .content import Content, PlanSection
 from .responses import COUPLE, PARTNERS, AnswerError, AnswerKey, SessionData, validate_answer
-from .scoring import score_session
+from .scoring import SessionScores, score_session
 from .store import Store, write_private
 from .textsafe import markup, visual_lines, visual_order, warn_missing
 from .wording import gap_text
@@ -186,13 +186,16 @@ class _NumberedCanvas(rl_canvas.Canvas):
         super().save()
 
     def _footer(self, total: int) -> None:
-        self.saveState()
-        self.setFont(FONT, 8)
-        self.setFillColor(MUTED)
-        self.drawString(MARGIN, 1.2 * cm, getattr(self, "footer_text", ""))
-        self.drawRightString(PAGE_W - MARGIN, 1.2 * cm,
-                             f"Page {self._pageNumber} of {total}")
-        self.restoreState()
+        _footer(self, "Confidential", f"Page {self._pageNumber} of {total}")
+
+
+def _footer(canvas: rl_canvas.Canvas, left: str, right: str) -> None:
+    canvas.saveState()
+    canvas.setFont(FONT, 8)
+    canvas.setFillColor(MUTED)
+    canvas.drawString(MARGIN, 1.2 * cm, left)
+    canvas.drawRightString(PAGE_W - MARGIN, 1.2 * cm, right)
+    canvas.restoreState()
 
 
 def _doc(buffer: io.BytesIO, title: str) -> SimpleDocTemplate:
@@ -236,7 +239,7 @@ def _cell_value(column_type: str, value: Any, names: Mapping[str, str]) -> str:
     if column_type == "check":
         return "yes" if value else ""
     if column_type == "date":
-        return dt.date.fromisoformat(value).strftime("%d %B %Y").lstrip("0")
+        return _long_date(value)
     return str(value)
 
 
@@ -278,20 +281,15 @@ def session_report(store: Store, session_id: int, *, facilitator: str | None = N
     buffer = io.BytesIO()
     doc = _doc(buffer, f"Session report: {names['a']} & {names['b']}")
 
-    def canvasmaker(*args: Any, **kwargs: Any) -> _NumberedCanvas:
-        c = _NumberedCanvas(*args, **kwargs)
-        c.footer_text = "Confidential"
-        return c
-
-    doc.build(story, canvasmaker=canvasmaker)
+    doc.build(story, canvasmaker=_NumberedCanvas)
     text.finish("session report")
     return buffer.getvalue()
 
 
-def _profile_image(content: Content, data: SessionData, names: Mapping[str, str]) -> Image:
+def _profile_image(content: Content, scores: SessionScores, names: Mapping[str, str]
+                   ) -> Image:
     from .plots import profile_figure
 
-    scores = score_session(content.spectrum, data)
     figure = profile_figure(content.spectrum, scores, names, width=10.0)
     w_in, h_in = figure.get_size_inches()
     # Laid out at 10 inches, printed across the frame: pick the dpi that gives
@@ -312,10 +310,11 @@ def _spectrum_part(text: _Text, content: Content, data: SessionData,
     scores = score_session(content.spectrum, data)
     out: list[Flowable] = [Paragraph("Where each of you stands", s["h1"])]
     out.append(text.para(
-        "Each of you placed yourself on eleven lines, from leaning toward dependence (-3) "
+        f"Each of you placed yourself on {len(content.spectrum.items)} lines, from leaning "
+        "toward dependence (-3) "
         "through balanced interdependence (0) to leaning toward hyper-independence (+3). "
         "Neither end is wrong: both are ways people protect themselves.", "body"))
-    out.append(_profile_image(content, data, names))
+    out.append(_profile_image(content, scores, names))
     out.append(Spacer(1, 6))
     for row in scores.summary.itertuples():
         done = "" if not row.missing else f" (from {row.answered} of {row.total} items)"
@@ -595,12 +594,7 @@ def blank_worksheets(content: Content, *, fillable: bool = False) -> bytes:
     doc = _doc(buffer, title)
 
     def footer(canvas: rl_canvas.Canvas, document: SimpleDocTemplate) -> None:
-        canvas.saveState()
-        canvas.setFont(FONT, 8)
-        canvas.setFillColor(MUTED)
-        canvas.drawString(MARGIN, 1.2 * cm, "Confidential once filled in")
-        canvas.drawRightString(PAGE_W - MARGIN, 1.2 * cm, f"Page {document.page}")
-        canvas.restoreState()
+        _footer(canvas, "Confidential once filled in", f"Page {document.page}")
 
     doc.build(story, onFirstPage=footer, onLaterPages=footer)
     text.finish("worksheets")
