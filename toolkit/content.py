@@ -245,14 +245,6 @@ class _Reader:
             out.append(" ".join(value.split()))
         return tuple(out)
 
-    def ident(self, field: str = "id") -> str:
-        value = self.raw(field)
-        if not isinstance(value, str) or not value.isidentifier():
-            raise self.error(
-                field, f"must be a short name of letters, digits and underscores, got {value!r}"
-            )
-        return value
-
 
 def _kind(value: Any) -> str:
     if value is None:

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .content import Content
+from .content import RESONANCE_MAX, RESONANCE_MIN, Content
 
 __all__ = [
     "AnswerError",
@@ -212,7 +212,7 @@ def validate_answer(content: Content, key: AnswerKey, value: Any) -> Any:
         if row:
             raise AnswerError(f"{where}: origin sections have no rows")
         if fld == "resonance":
-            return None if value is None else _whole(value, 0, 3, where)
+            return None if value is None else _whole(value, RESONANCE_MIN, RESONANCE_MAX, where)
         if fld == "notes":
             return clean_text("" if value is None else value, where)
         raise AnswerError(f"{where}: an origin section has 'resonance' and 'notes', not {fld!r}")
