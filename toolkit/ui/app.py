@@ -13,7 +13,7 @@ import ipywidgets as w
 from ..demo import ensure_demo
 from ..responses import AnswerError
 from ..store import Store, StoreError
-from .common import SessionContext, View, after_pending_input, esc, status_html, stylesheet
+from .common import SessionContext, View, after_pending_input, error_html, esc, stylesheet
 
 __all__ = ["SessionApp"]
 
@@ -133,7 +133,7 @@ class SessionApp(View):
     def go(self, index: int) -> None:
         index = max(0, min(len(STEP_KEYS) - 1, index))
         if index > 0 and self.ctx is None:
-            self.status.value = status_html("Choose or create a couple first.", "error")
+            self.status.value = error_html("Choose or create a couple first.")
             index = 0
         if self.steps.value == index:
             self._render()
@@ -230,7 +230,7 @@ class SessionApp(View):
 
     def _open_existing(self) -> None:
         if not self.existing.value:
-            self.setup_status.value = status_html("There are no couples yet.", "error")
+            self.setup_status.value = error_html("There are no couples yet.")
             return
         self.start(self.existing.value, new_session=self.session_choice.value == "new")
         self.go(1)
@@ -241,7 +241,7 @@ class SessionApp(View):
             info = self.store.new_session(couple.id, date=dt.date.today(),
                                           facilitator=self.facilitator.value)
         except (AnswerError, StoreError) as exc:
-            self.setup_status.value = status_html(str(exc), "error")
+            self.setup_status.value = error_html(str(exc))
             return
         self.name_a.value = self.name_b.value = ""
         self._refresh_couples()
@@ -312,7 +312,7 @@ class SessionApp(View):
         import json
 
         if self.ctx is None:
-            self.downloads.value = status_html("Choose or create a couple first.", "error")
+            self.downloads.value = error_html("Choose or create a couple first.")
             return None
         couple_id = self.ctx.couple.id
         data = json.dumps(self.store.export_couple(couple_id), ensure_ascii=False, indent=2)
@@ -324,7 +324,7 @@ class SessionApp(View):
         from ..report import session_report
 
         if self.ctx is None:
-            self.downloads.value = status_html("Choose or create a couple first.", "error")
+            self.downloads.value = error_html("Choose or create a couple first.")
             return None
         info = self.ctx.data().info
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -351,11 +351,11 @@ class SessionApp(View):
             try:
                 data = make()
             except (OSError, ValueError) as exc:
-                self.downloads.value = status_html(f"The PDF could not be made: {exc}", "error")
+                self.downloads.value = error_html(f"The PDF could not be made: {exc}")
                 return None
         folder = self.store.reports_dir(self.ctx.couple.id)
         path = write_private(data, folder / name, overwrite=True)
-        notes = "".join(status_html(str(x.message), "error") for x in caught
+        notes = "".join(error_html(str(x.message)) for x in caught
                         if issubclass(x.category, MissingGlyphsWarning))
         link = (f'<a download="{esc(name)}" href="data:{mime};base64,'
                 f'{base64.b64encode(data).decode("ascii")}" class="tk-download">'

@@ -20,7 +20,7 @@ from ..responses import AnswerError, AnswerKey, Couple, SessionData
 from ..store import Store, StoreError
 
 __all__ = ["SessionContext", "View", "after_pending_input", "esc", "open_session",
-           "status_html", "stylesheet"]
+           "error_html", "stylesheet"]
 
 
 def esc(text: str) -> str:
@@ -32,8 +32,9 @@ def esc(text: str) -> str:
     return escaped.replace("$", '<span class="tex2jax_ignore mathjax_ignore">&#36;</span>')
 
 
-def status_html(message: str, kind: str = "info") -> str:
-    return f'<div class="tk-status tk-{kind}" role="status">{esc(message)}</div>'
+def error_html(message: str) -> str:
+    """A message saying what was not saved and why, shown next to the field."""
+    return f'<div class="tk-status tk-error" role="alert">{esc(message)}</div>'
 
 
 class SessionContext:
@@ -146,8 +147,6 @@ _CSS = """
 .tk-status { padding: 4px 8px; border-radius: 4px; margin: 4px 0; white-space: normal;
              overflow-wrap: anywhere; }
 .tk-error { background: #fde8e8; color: #8a1c1c; }
-.tk-ok { color: #1d5e2c; }
-.tk-info { color: #333; }
 .tk-binder { background: #fff4d6; border-left: 5px solid #c98a00; padding: 10px 14px;
              margin-bottom: 8px; }
 .tk-download, .tk-download:visited { font-weight: 600; color: #0057a3 !important;

@@ -6,7 +6,7 @@ import ipywidgets as w
 
 from ..content import OriginSection
 from ..responses import PARTNERS, AnswerKey
-from .common import SessionContext, View, esc, status_html, stylesheet
+from .common import SessionContext, View, error_html, esc, stylesheet
 
 __all__ = ["OriginsSummary", "OriginsView"]
 
@@ -48,7 +48,7 @@ class _SectionView:
     def _save(self, field: str, value: object) -> None:
         key = AnswerKey("origins", self.partner, self.section.id, 0, field)
         error = self.ctx.save(key, value)
-        self.status.value = status_html(error, "error") if error else ""
+        self.status.value = error_html(error) if error else ""
 
     def _on_resonance(self, change: dict) -> None:
         if not self._loading:

@@ -9,7 +9,7 @@ import ipywidgets as w
 
 from ..content import Column, PlanSection
 from ..responses import COUPLE, AnswerError, AnswerKey
-from .common import SessionContext, View, esc, status_html, stylesheet
+from .common import SessionContext, View, error_html, esc, stylesheet
 
 __all__ = ["PlanView"]
 
@@ -46,7 +46,7 @@ class _Cell:
         if isinstance(value, dt.date):
             value = value.isoformat()
         error = self.ctx.save(self.key, value)
-        self.status.value = status_html(error, "error") if error else ""
+        self.status.value = error_html(error) if error else ""
 
 
 class _TableView:
@@ -107,7 +107,7 @@ class _TableView:
         try:
             self.ctx.store.remove_plan_row(self.ctx.session_id, self.section.id, row)
         except AnswerError as exc:
-            self.status.value = status_html(str(exc), "error")
+            self.status.value = error_html(str(exc))
             return
         index = list(self.cells).index(row)
         del self.cells[row]
@@ -163,4 +163,4 @@ class PlanView(View):
             return
         key = AnswerKey("boundaries", COUPLE, section_id, 0, "date")
         error = self.ctx.save(key, value.isoformat() if value else "")
-        self.status.value = status_html(error, "error") if error else ""
+        self.status.value = error_html(error) if error else ""

@@ -9,7 +9,7 @@ import ipywidgets as w
 from ..content import SpectrumItem
 from ..responses import AnswerKey
 from ..scoring import zone_for
-from .common import SessionContext, View, esc, status_html, stylesheet
+from .common import SessionContext, View, error_html, esc, stylesheet
 
 __all__ = ["SpectrumItemView", "SpectrumView"]
 
@@ -108,7 +108,7 @@ class SpectrumItemView:
     def _choose(self, value: int | None) -> None:
         error = self.ctx.save(self.key, value)
         if error:
-            self.status.value = status_html(error, "error")
+            self.status.value = error_html(error)
             self.show(self._value)
             return
         self.status.value = ""
