@@ -125,7 +125,7 @@ def test_session_in_jupyterlab(page):
 
         step(page, "2 Noa")
         press_on(page, 0, "ArrowLeft")  # +2 -> +1
-        page.get_by_text("+1 · balanced").wait_for()
+        page.get_by_text("+1 · near the middle").wait_for()
         step(page, "4 Profiles")
         page.get_by_role("button", name="Reveal both profiles").click()
         page.wait_for_function(
@@ -177,7 +177,7 @@ def test_session_in_voila(page):
         create_couple(page, f"Ana {HOSTILE}", "Bo")
         page.get_by_text(f"Ana {HOSTILE} & Bo").wait_for()
         press_on(page, 2, "ArrowRight")
-        page.get_by_text("+1 · balanced").wait_for()
+        page.get_by_text("+1 · near the middle").wait_for()
         step(page, "7 Finish")
         page.get_by_role("button", name="Export PDF report").click()
         with page.expect_download() as download:

@@ -16,15 +16,17 @@ from pypdf import PdfReader, PdfWriter
 
 from toolkit.content import load_content
 from toolkit.demo import seed_demos
-from toolkit.report import (
-    FormError,
-    blank_worksheets,
-    import_form,
-    read_form,
-    session_report,
-)
+from toolkit.forms import FormError, import_form, read_form
+from toolkit.report import blank_worksheets, session_report
+from toolkit.session import SessionModel
 from toolkit.store import Store
 from toolkit.textsafe import MissingGlyphsWarning, visual_lines, visual_order
+
+
+def report_of(store, session_id: int, **kwargs) -> bytes:
+    """The report as the app and the command line build it: from the session model."""
+    model = SessionModel(store, session_id)
+    return session_report(model.content, model.data, model.scores, **kwargs)
 
 
 def tool(name: str) -> str:
@@ -69,7 +71,7 @@ def demo_store(data_dir, content):
 def test_demo_report_reads_in_order(demo_store, tmp_path):
     info = demo_store.session("demo-kim-kevin")
     path = tmp_path / "report.pdf"
-    path.write_bytes(session_report(demo_store, info.id))
+    path.write_bytes(report_of(demo_store, info.id))
     qpdf_ok(path)
     text = pdftotext(path)
     order = ["Kim & Kevin", "2 November 2026", "Confidential", "Where each of you stands",
@@ -105,7 +107,7 @@ def test_hostile_and_multilingual_text_prints_literally(store, tmp_path):
     path = tmp_path / "hostile.pdf"
     with warnings.catch_warnings():
         warnings.simplefilter("error", MissingGlyphsWarning)
-        path.write_bytes(session_report(store, s.id))
+        path.write_bytes(report_of(store, s.id))
     qpdf_ok(path)
     text = pdftotext(path)
     for literal in ("<b>Ana</b> & Bo", "<font color=red>not red</font>", "a<b and c>d",
@@ -129,7 +131,7 @@ def test_uncovered_characters_are_named_in_a_warning(store):
     couple = store.create_couple("Emoji 🎉", "漢字")
     s = store.new_session(couple.id)
     with pytest.warns(MissingGlyphsWarning) as caught:
-        pdf = session_report(store, s.id)
+        pdf = report_of(store, s.id)
     ours = [w for w in caught if w.category is MissingGlyphsWarning]
     assert len(ours) == 1
     message = str(ours[0].message)
@@ -149,7 +151,7 @@ def test_long_note_and_forty_row_plan_flow_across_pages(store, tmp_path):
                          f"Ritual number {i} " + "with a longer description " * 6)
         store.set_answer(s.id, ("boundaries", "couple", "rituals", row, "how_often"), "Weekly")
     path = tmp_path / "long.pdf"
-    path.write_bytes(session_report(store, s.id))
+    path.write_bytes(report_of(store, s.id))
     qpdf_ok(path)
     assert len(PdfReader(path).pages) >= 25
     text = pdftotext(path)

@@ -28,17 +28,17 @@ def test_profile_has_every_item_and_marks_unanswered(prof):
     assert len(prof) == 2 * len(IDS)
     a = prof[prof.partner == "a"].set_index("item_id")
     assert a.loc["asking_for_help", "position"] == 3
-    assert a.loc["asking_for_help", "zone"] == scoring.TOWARD_HYPER
-    assert a.loc["sharing_feelings", "zone"] == scoring.TOWARD_DEPENDENCE
+    assert a.loc["asking_for_help", "zone"] == scoring.RIGHT
+    assert a.loc["sharing_feelings", "zone"] == scoring.LEFT
     assert pd.isna(a.loc["couple_bubble", "position"])  # not silently 0
     assert pd.isna(a.loc["couple_bubble", "zone"])
     b = prof[prof.partner == "b"].set_index("item_id")
-    assert b.loc["decisions", "zone"] == scoring.BALANCED
+    assert b.loc["decisions", "zone"] == scoring.MIDDLE
     assert b.loc["asking_for_help", "name"] == "Sami"
 
 
 def test_summary_hand_computed(prof):
-    s = scoring.summary(prof).set_index("partner")
+    s = scoring.summary(prof, SPECTRUM).set_index("partner")
     # a: 3 - 3 + 2 - 2 = 0 over 4 answers; |.| = 10 / 4
     assert s.loc["a", "lean"] == 0
     assert s.loc["a", "imbalance"] == 2.5
@@ -49,7 +49,7 @@ def test_summary_hand_computed(prof):
     # b: -1 - 3 + 0 = -4 over 3
     assert s.loc["b", "lean"] == pytest.approx(-4 / 3)
     assert s.loc["b", "imbalance"] == pytest.approx(4 / 3)
-    assert s.loc["b", "reading"] == scoring.TOWARD_DEPENDENCE
+    assert s.loc["b", "reading"] == scoring.LEFT
     assert s.loc["b", "reading_text"].startswith("leans toward dependence")
 
 
@@ -101,7 +101,7 @@ def test_out_of_range_and_unknown_items_are_refused():
 
 @pytest.mark.parametrize(
     ("lean", "imbalance", "reading"),
-    [(-1.0, 1.0, scoring.TOWARD_DEPENDENCE), (1.0, 1.2, scoring.TOWARD_HYPER),
+    [(-1.0, 1.0, scoring.LEFT), (1.0, 1.2, scoring.RIGHT),
      (0.9, 1.5, scoring.MIXED), (0.0, 1.49, scoring.BALANCED), (-0.5, 0.5, scoring.BALANCED)],
 )
 def test_reading_thresholds(lean, imbalance, reading):
@@ -145,6 +145,6 @@ def test_mirrored_answers_mirror_the_reading(a):
     mirror = {k: -v for k, v in a.items()}
     r1 = scoring.summary(scoring.profile(SPECTRUM, {"a": a})).iloc[0]["reading"]
     r2 = scoring.summary(scoring.profile(SPECTRUM, {"a": mirror})).iloc[0]["reading"]
-    swap = {scoring.TOWARD_DEPENDENCE: scoring.TOWARD_HYPER,
-            scoring.TOWARD_HYPER: scoring.TOWARD_DEPENDENCE}
+    swap = {scoring.LEFT: scoring.RIGHT,
+            scoring.RIGHT: scoring.LEFT}
     assert r2 == swap.get(r1, r1)

@@ -10,8 +10,10 @@ from pathlib import Path
 
 import pytest
 
+from toolkit.files import FileWriteError
 from toolkit.responses import AnswerError, AnswerKey
 from toolkit.store import DB_NAME, SCHEMA_VERSION, Store, StoreError, default_data_dir
+from toolkit.store.transfer import export_couple, export_csv, export_json, import_couple
 
 HOSTILE = [
     "<script>alert('x')</script>",
@@ -190,16 +192,74 @@ def test_corrupt_store_is_refused_untouched(data_dir, content, store, session):
     _refuse(data_dir, content, "damaged")
 
 
-def test_older_schema_is_migrated_with_a_backup(data_dir, content):
+def _legacy_store(data_dir: Path) -> Path:
+    """A store as the first release wrote it: schema 1, no record of named steps."""
+    from toolkit.store.migrations import MIGRATIONS
+
     data_dir.mkdir()
-    conn = sqlite3.connect(data_dir / DB_NAME)
+    path = data_dir / DB_NAME
+    conn = sqlite3.connect(path)
+    MIGRATIONS[0].apply(conn)
+    conn.execute("INSERT INTO couples VALUES ('ana-bo', 'Ana', 'Bo', '', '2026-01-01')")
+    conn.execute("INSERT INTO sessions VALUES (1, 'ana-bo', 1, '2026-01-02', '', '2026-01-02')")
+    conn.execute("INSERT INTO plan_rows VALUES (1, 'rituals', 1, '2026-01-02')")
+    conn.execute("INSERT INTO answers VALUES (1, 'spectrum', 'a', 'decisions', 0, 'position', "
+                 "'-2', '2026-01-02')")
     conn.execute("PRAGMA application_id=1129335892")
-    conn.execute("PRAGMA user_version=0")
+    conn.execute("PRAGMA user_version=1")
     conn.commit()
     conn.close()
+    return path
+
+
+def test_pending_steps_are_reported_without_writing(data_dir):
+    from toolkit.store.migrations import pending
+
+    path = _legacy_store(data_dir)
+    before = digest(path)
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    assert [m.name for m in pending(conn)] == ["0002_carried_plan_rows"]
+    conn.close()
+    assert digest(path) == before
+
+
+def test_older_schema_is_migrated_with_a_backup(data_dir, content):
+    _legacy_store(data_dir)
     with Store(data_dir, content=content) as s:
         assert s.schema_version == SCHEMA_VERSION
-        assert s.couples() == []
+        assert s.applied_migrations() == ["0001_initial", "0002_carried_plan_rows"]
+        data = s.load_session(1)
+        assert data.spectrum("a") == {"decisions": -2}  # nothing lost on the way
+        assert data.plan("rituals") == [{"row": 1}]
+    backup = data_dir / f"{DB_NAME}.before-0002_carried_plan_rows"
+    assert stat.S_IMODE(backup.stat().st_mode) == 0o600
+    old = sqlite3.connect(backup)
+    assert old.execute("SELECT partner_a FROM couples").fetchone() == ("Ana",)
+    assert old.execute("PRAGMA user_version").fetchone()[0] == 1
+    assert [r[1] for r in old.execute("PRAGMA table_info(plan_rows)")] == [
+        "session_id", "section", "row", "created_at"]
+    old.close()
+    # opening again runs nothing and writes no second backup
+    with Store(data_dir, content=content) as s:
+        assert s.applied_migrations() == ["0001_initial", "0002_carried_plan_rows"]
+    assert len(list(data_dir.glob(f"{DB_NAME}.before-*"))) == 1
+
+
+def test_a_new_store_records_its_steps_and_needs_no_backup(data_dir, content):
+    with Store(data_dir, content=content) as s:
+        assert s.applied_migrations() == ["0001_initial", "0002_carried_plan_rows"]
+        rows = s._conn.execute("SELECT name, applied_at FROM schema_migrations").fetchall()
+        assert [r[0] for r in rows] == ["0001_initial", "0002_carried_plan_rows"]
+    assert not list(data_dir.glob(f"{DB_NAME}.before-*"))
+
+
+def test_a_store_with_an_unknown_step_is_refused_untouched(data_dir, content):
+    Store(data_dir, content=content).close()
+    conn = sqlite3.connect(data_dir / DB_NAME)
+    conn.execute("INSERT INTO schema_migrations VALUES ('0999_future', 'x', 'now')")
+    conn.commit()
+    conn.close()
+    _refuse(data_dir, content, "newer version of the toolkit")
 
 
 # --- export and import ---------------------------------------------------------------
@@ -221,11 +281,11 @@ def filled(store, session):
 
 
 def test_json_round_trip_is_exact(store, filled, tmp_path, content):
-    path = store.export_json(filled, tmp_path / "out.json")
+    path = export_json(store, filled, tmp_path / "out.json")
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     with Store(tmp_path / "other", content=content) as other:
-        other.import_couple(path)
-        assert other.export_couple(filled) == store.export_couple(filled)
+        import_couple(other, path)
+        assert export_couple(other, filled) == export_couple(store, filled)
         sessions = other.sessions(filled)
         assert [s.number for s in sessions] == [1, 2]
         data = other.load_session(sessions[0].id)
@@ -236,16 +296,16 @@ def test_json_round_trip_is_exact(store, filled, tmp_path, content):
 def test_export_never_overwrites(store, filled, tmp_path):
     target = tmp_path / "keep.json"
     target.write_text("precious")
-    with pytest.raises(StoreError, match="already exists"):
-        store.export_json(filled, target)
+    with pytest.raises(FileWriteError, match="already exists"):
+        export_json(store, filled, target)
     assert target.read_text() == "precious"
 
 
 def test_import_refuses_an_existing_couple_and_can_rename(store, filled):
-    data = store.export_couple(filled)
+    data = export_couple(store, filled)
     with pytest.raises(StoreError, match="already in the store; nothing was imported"):
-        store.import_couple(data)
-    copy_ = store.import_couple(data, couple_id="kim-kevin-copy")
+        import_couple(store, data)
+    copy_ = import_couple(store, data, couple_id="kim-kevin-copy")
     assert copy_.id == "kim-kevin-copy"
     assert len(store.sessions("kim-kevin-copy")) == 2
 
@@ -281,13 +341,13 @@ def _broken(data, path, value):
 def test_import_validates_everything_and_writes_nothing(
     store, filled, content, tmp_path, path, value, message
 ):
-    data = copy.deepcopy(store.export_couple(filled))
+    data = copy.deepcopy(export_couple(store, filled))
     _broken(data, path, value)
     data["couple"]["id"] = "fresh-id"
     with Store(tmp_path / "target", content=content) as target:
         before = target._conn.total_changes
         with pytest.raises(StoreError, match=message):
-            target.import_couple(data)
+            import_couple(target, data)
         assert target._conn.total_changes == before  # not a single row written
         assert target.couples() == []
 
@@ -296,12 +356,12 @@ def test_import_of_broken_files(store, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "couples-toolkit/couple", ')
     with pytest.raises(StoreError, match=r"not valid JSON \(line 1"):
-        store.import_couple(bad)
+        import_couple(store, bad)
     bad.write_bytes(b"\xff\xfe\x00junk")
     with pytest.raises(StoreError, match="not UTF-8"):
-        store.import_couple(bad)
+        import_couple(store, bad)
     with pytest.raises(StoreError, match="file not found"):
-        store.import_couple(tmp_path / "missing.json")
+        import_couple(store, tmp_path / "missing.json")
     assert store.couples() == []
 
 
@@ -309,7 +369,7 @@ def test_csv_export_is_tidy_and_spreadsheet_safe(store, filled):
     import pandas as pd
 
     buffer = io.StringIO()
-    store.export_csv(buffer)
+    export_csv(store, buffer)
     frame = pd.read_csv(io.StringIO(buffer.getvalue()), keep_default_na=False)
     assert list(frame.columns[:3]) == ["couple_id", "partner_a", "partner_b"]
     bubble = frame[(frame.item == "couple_bubble")].set_index("partner")

@@ -31,7 +31,7 @@ def items(app, partner):
 
 def test_creating_a_couple_opens_partner_a(app):
     assert app.step == "spectrum_a"
-    assert app.ctx.couple.partner_a == "Noa"
+    assert app.model.couple.partner_a == "Noa"
     assert [label for label, _ in app.steps.options][1:3] == ["2 Noa", "3 Sami"]
     assert "for <b>Noa</b> alone" in app.body.children[0].value
 
@@ -41,7 +41,7 @@ def test_create_with_bad_names_says_what_is_wrong(data_dir, content):
     app.name_a.value = "   "
     app.create_button.click()
     assert "partner A&#x27;s name: a name is needed" in app.setup_status.value
-    assert app.ctx is None and app.store.couples() == []
+    assert app.model is None and app.store.couples() == []
     app.go(3)
     assert app.step == "couple"
 
@@ -51,20 +51,20 @@ def test_untouched_items_are_not_answered_not_zero(app):
     assert first.value is None
     assert "Not answered yet" in first.answer.value
     assert "tk-unanswered" in first.slider._dom_classes
-    assert app.ctx.data().spectrum("a") == {}
+    assert app.model.data.spectrum("a") == {}
     first.middle_button.click()  # choosing the middle on purpose
-    assert app.ctx.data().spectrum("a") == {"asking_for_help": 0}
+    assert app.model.data.spectrum("a") == {"asking_for_help": 0}
     assert "tk-unanswered" not in first.slider._dom_classes
-    assert "0 &middot; balanced" in first.answer.value
+    assert "0 &middot; near the middle" in first.answer.value
 
 
 def test_slider_saves_at_once_and_clear_unanswers(app):
     view = items(app, "b")[3]
     view.slider.value = -2
-    assert app.ctx.data().spectrum("b") == {"time_apart_together": -2}
+    assert app.model.data.spectrum("b") == {"time_apart_together": -2}
     assert "leans toward dependence" in view.answer.value
     view.clear_button.click()
-    assert app.ctx.data().spectrum("b") == {}
+    assert app.model.data.spectrum("b") == {}
     assert view.value is None and view.slider.value == 0
     assert "0 of 11 answered" in app.views["spectrum_b"].progress.value
 
@@ -104,7 +104,7 @@ def test_origins_resonance_notes_and_summary(app):
     view = app.views["origins_a"].sections[0]
     view.resonance.value = 3
     view.notes.value = HOSTILE
-    data = app.ctx.data()
+    data = app.model.data
     assert data.origin("a", "past_hurts") == (3, HOSTILE)
     summary = app.views["origins_summary"].widget.value
     assert "●●●</span> Very much" in summary and "not marked" in summary
@@ -116,7 +116,7 @@ def test_note_that_is_too_long_is_refused_with_a_message(app):
     view = app.views["origins_b"].sections[1]
     view.notes.value = "x" * 200_001
     assert "limit is 200,000" in view.status.value
-    assert app.ctx.data().origin("b", view.section.id) == (None, "")
+    assert app.model.data.origin("b", view.section.id) == (None, "")
 
 
 def test_plan_rows_add_edit_remove(app):
@@ -133,7 +133,7 @@ def test_plan_rows_add_edit_remove(app):
     plan.tables["small_risks"].cells[risk_row][2].widget.value = dt.date(2026, 12, 24)
     plan.tables["small_risks"].cells[risk_row][3].widget.value = True  # "Tried it"
     plan.dates["review"].value = dt.date(2027, 2, 1)
-    data = app.ctx.data()
+    data = app.model.data
     assert data.plan("rituals") == [
         {"row": 1, "ritual": HOSTILE, "how_often": "Every evening", "who_starts": "b"},
         {"row": 2, "ritual": "Sunday walk"},
@@ -142,7 +142,7 @@ def test_plan_rows_add_edit_remove(app):
     assert data.plan("small_risks")[0]["done"] is True
     assert data.plan_value("review") == "2027-02-01"
     table.remove_row(first)
-    assert [r["row"] for r in app.ctx.data().plan("rituals")] == [2]
+    assert [r["row"] for r in app.model.data.plan("rituals")] == [2]
     assert len(table.rows_box.children) == 1
     assert table.rows_box.children[0].children[0].value == "Sunday walk"
 
@@ -154,7 +154,7 @@ def test_everything_is_restored_after_reopening(app, data_dir, content):
     row = app.views["plan"].tables["agreements"].add_row()
     app.views["plan"].tables["agreements"].cells[row][1].widget.value = HOSTILE
     app.views["plan"].dates["review"].value = dt.date(2027, 3, 3)
-    couple_id = app.ctx.couple.id
+    couple_id = app.model.couple_id
     app.store.close()
 
     again = SessionApp.open(couple_id, data_dir=data_dir)
@@ -206,27 +206,27 @@ def test_step_navigation_back_and_forth(app):
 
 
 def test_reopening_offers_the_couples_already_stored(app, data_dir, content):
-    couple_id = app.ctx.couple.id
+    couple_id = app.model.couple_id
     again = SessionApp(store=Store(data_dir, content=content))
     assert again.existing.value == couple_id  # one click on Open continues
     again.open_button.click()
-    assert again.step == "spectrum_a" and again.ctx.couple.id == couple_id
+    assert again.step == "spectrum_a" and again.model.couple_id == couple_id
 
 
 def test_existing_couple_new_session(app):
-    couple_id = app.ctx.couple.id
+    couple_id = app.model.couple_id
     app.go(0)
     app.existing.value = couple_id
     app.session_choice.value = "new"
     app.open_button.click()
     assert [s.number for s in app.store.sessions(couple_id)] == [1, 2]
-    assert app.ctx.data().info.number == 2
+    assert app.model.data.info.number == 2
     assert "Session 2" in app.header.value
 
 
 def test_saved_key_shape(app):
     items(app, "a")[0].slider.value = 1
-    assert app.ctx.data().answers[AnswerKey("spectrum", "a", "asking_for_help", 0, "position")] == 1
+    assert app.model.data.answers[AnswerKey("spectrum", "a", "asking_for_help", 0, "position")] == 1
 
 
 def test_finish_exports_pdfs_with_download_links(app):
@@ -235,7 +235,7 @@ def test_finish_exports_pdfs_with_download_links(app):
     items(app, "a")[0].slider.value = 2
     app.go(6)
     path = app.export_report()
-    assert path.parent == app.store.data_dir / "reports" / app.ctx.couple.id
+    assert path.parent == app.store.data_dir / "reports" / app.model.couple_id
     assert oct(path.stat().st_mode)[-3:] == "600"
     html = app.downloads.value
     assert 'download="' in html and "data:application/pdf;base64," in html
@@ -245,7 +245,7 @@ def test_finish_exports_pdfs_with_download_links(app):
     assert "worksheets-fillable.pdf" in app.downloads.value
     assert (path.parent / "worksheets-fillable.pdf").read_bytes().startswith(b"%PDF")
 
-    app.store.delete_couple(app.ctx.couple.id)  # deleting the couple deletes its PDFs
+    app.store.delete_couple(app.model.couple_id)  # deleting the couple deletes its PDFs
     assert not path.parent.exists()
 
 

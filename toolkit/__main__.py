@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .content import ContentError, load_content
+from .files import FileWriteError
 from .responses import AnswerError
 from .store import Store, StoreError, default_data_dir
 
@@ -48,26 +49,26 @@ def cmd_demo(args: argparse.Namespace) -> None:
 def cmd_list(args: argparse.Namespace) -> None:
     with _store(args) as store:
         couples = store.couples()
+        counts = store.session_counts()
         if not couples:
             print("no couples yet (add the demo couples with: python -m toolkit demo)")
             return
         width = max(len(c.id) for c in couples)
         for c in couples:
-            sessions = store.sessions(c.id)
-            last = f", last {sessions[-1].date}" if sessions else ""
+            n, last_date = counts.get(c.id, (0, ""))
+            last = f", last {last_date}" if n else ""
             print(f"{c.id:<{width}}  {c.partner_a} & {c.partner_b}  "
-                  f"({len(sessions)} session{'s' if len(sessions) != 1 else ''}{last})")
+                  f"({n} session{'s' if n != 1 else ''}{last})")
 
 
 def cmd_show(args: argparse.Namespace) -> None:
     import pandas as pd
 
-    from .scoring import score_session
+    from .session import SessionModel
 
     with _store(args) as store:
-        info = store.session(args.couple, args.session)
-        data = store.load_session(info.id)
-        scores = score_session(store.content.spectrum, data)
+        model = SessionModel.open(store, args.couple, args.session)
+        info, data, scores = model.info, model.data, model.scores
     a, b = data.couple.partner_a, data.couple.partner_b
     print(f"{a} & {b}: session {info.number}, {info.date}\n")
     table = scores.gaps[["title", "position_a", "position_b", "gap"]].rename(
@@ -95,26 +96,32 @@ def cmd_show(args: argparse.Namespace) -> None:
 
 
 def cmd_export(args: argparse.Namespace) -> None:
+    from .store import transfer
+
     with _store(args) as store:
         if args.csv:
             if args.output == "-":
-                store.export_csv(sys.stdout, args.couple)
+                transfer.export_csv(store, sys.stdout, args.couple)
             else:
-                store.export_csv(args.output, args.couple)
+                transfer.export_csv(store, args.output, args.couple)
                 print(f"wrote {args.output}", file=sys.stderr)
             return
         if not args.couple:
             raise UserError("name the couple to export (see: python -m toolkit list)")
         if args.output == "-":
-            print(json.dumps(store.export_couple(args.couple), ensure_ascii=False, indent=2))
+            print(json.dumps(transfer.export_couple(store, args.couple), ensure_ascii=False,
+                             indent=2))
         else:
-            path = store.export_json(args.couple, args.output or f"{args.couple}.json")
+            path = transfer.export_json(store, args.couple,
+                                        args.output or f"{args.couple}.json")
             print(f"wrote {path}", file=sys.stderr)
 
 
 def cmd_import(args: argparse.Namespace) -> None:
+    from .store.transfer import import_couple
+
     with _store(args) as store:
-        couple = store.import_couple(args.file, couple_id=args.as_id)
+        couple = import_couple(store, args.file, couple_id=args.as_id)
         print(f"imported {couple.id} ({couple.partner_a} & {couple.partner_b})")
 
 
@@ -162,12 +169,13 @@ def _with_warnings(make):  # noqa: ANN001, ANN202
 
 def cmd_report(args: argparse.Namespace) -> None:
     from .report import session_report
+    from .session import SessionModel
 
     with _store(args) as store:
-        info = store.session(args.couple, args.session)
-        data = _with_warnings(lambda: session_report(store, info.id,
-                                                     facilitator=args.facilitator))
-    _write(data, args.output or f"{args.couple}-session-{info.number}.pdf")
+        model = SessionModel.open(store, args.couple, args.session)
+    data = _with_warnings(lambda: session_report(model.content, model.data, model.scores,
+                                                 facilitator=args.facilitator))
+    _write(data, args.output or f"{args.couple}-session-{model.info.number}.pdf")
 
 
 def cmd_blank(args: argparse.Namespace) -> None:
@@ -180,7 +188,7 @@ def cmd_blank(args: argparse.Namespace) -> None:
 
 
 def cmd_import_form(args: argparse.Namespace) -> None:
-    from .report import FormError, import_form
+    from .forms import FormError, import_form
 
     with _store(args) as store:
         try:
@@ -264,7 +272,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
-    except (UserError, StoreError, ContentError, AnswerError) as exc:
+    except (UserError, StoreError, ContentError, AnswerError, FileWriteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 import yaml
@@ -87,6 +88,11 @@ class SpectrumWorksheet:
     middle_label: str
     right_label: str
     items: tuple[SpectrumItem, ...]
+    # zone id ("left", "middle", "right") -> words used inside sentences
+    zones: Mapping[str, str] = field(default_factory=dict)
+    # reading id -> a sentence continuing a partner's name, and a short title
+    readings: Mapping[str, str] = field(default_factory=dict)
+    reading_titles: Mapping[str, str] = field(default_factory=dict)
 
     def item(self, item_id: str) -> SpectrumItem:
         for item in self.items:
@@ -320,10 +326,33 @@ def _parse_yaml(path: Path) -> Any:
 # --- the three worksheets ---------------------------------------------------------
 
 
+READING_IDS = ("left", "right", "mixed", "balanced", "none")
+
+
+def _default_readings(zones: Mapping[str, str]) -> dict[str, str]:
+    return {
+        "left": f"leans {zones['left']}: tends to lean on the relationship to feel steady",
+        "right": f"leans {zones['right']}: tends to carry things alone",
+        "mixed": "mixed: leans in on some things and holds back on others",
+        "balanced": "sits close to balanced interdependence",
+        "none": "has not answered the spectrum yet",
+    }
+
+
+def _reading_titles(zones: Mapping[str, str]) -> dict[str, str]:
+    return {
+        "left": f"leans {zones['left']}",
+        "right": f"leans {zones['right']}",
+        "mixed": "mixed: pulls both ways",
+        "balanced": "close to the middle",
+        "none": "not answered yet",
+    }
+
+
 def parse_spectrum(data: Any, file: str = "spectrum.yaml") -> SpectrumWorksheet:
-    top = _header(file, data, "spectrum", {"scale", "items"})
+    top = _header(file, data, "spectrum", {"scale", "items", "readings"})
     scale = _Reader(file, top.raw("scale"), "scale", {
-        "min", "max", "left_label", "middle_label", "right_label"})
+        "min", "max", "left_label", "middle_label", "right_label", "zones"})
     lo, hi = scale.integer("min"), scale.integer("max")
     if (lo, hi) != (SCALE_MIN, SCALE_MAX):
         raise scale.error(
@@ -339,11 +368,23 @@ def parse_spectrum(data: Any, file: str = "spectrum.yaml") -> SpectrumWorksheet:
             right=r.text("right"), prompt=r.text("prompt"), practice=r.text("practice"),
             sources=r.texts("sources"),
         ))
+    left_label, right_label = scale.text("left_label"), scale.text("right_label")
+    zones = {"left": left_label.lower(), "middle": "near the middle",
+             "right": right_label.lower()}
+    if "zones" in scale.data:
+        z = _Reader(file, scale.raw("zones"), "scale.zones", {"left", "middle", "right"})
+        zones = {side: z.text(side) for side in ("left", "middle", "right")}
+    readings = _default_readings(zones)
+    if "readings" in top.data:
+        r = _Reader(file, top.raw("readings"), "readings", set(READING_IDS))
+        readings = {rid: r.text(rid, default=readings[rid]) for rid in READING_IDS}
     return SpectrumWorksheet(
         version=top.integer("version"), title=top.text("title"), intro=top.text("intro"),
-        scale_min=lo, scale_max=hi, left_label=scale.text("left_label"),
-        middle_label=scale.text("middle_label"), right_label=scale.text("right_label"),
-        items=tuple(items),
+        scale_min=lo, scale_max=hi, left_label=left_label,
+        middle_label=scale.text("middle_label"), right_label=right_label,
+        items=tuple(items), zones=MappingProxyType(zones),
+        readings=MappingProxyType(readings),
+        reading_titles=MappingProxyType(_reading_titles(zones)),
     )
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from .content import default_worksheets_dir
-from .store import Store
+from .store import SessionStore
+from .store.transfer import import_couple
 
 __all__ = ["demo_files", "ensure_demo", "seed_demos"]
 
 
-def demo_files(store: Store) -> list[Path]:
+def demo_files(store: SessionStore) -> list[Path]:
     """Demo exports next to the worksheets in use, else the shipped ones."""
     for folder in (Path(store.content.folder) / "demo", default_worksheets_dir() / "demo"):
         files = sorted(folder.glob("*.json"))
@@ -24,7 +25,7 @@ def demo_files(store: Store) -> list[Path]:
     return []
 
 
-def seed_demos(store: Store) -> list[str]:
+def seed_demos(store: SessionStore) -> list[str]:
     """Import each demo couple that is not in the store yet; returns the ids added.
 
     Existing couples are never touched, so running this again (as `make lab`
@@ -36,11 +37,11 @@ def seed_demos(store: Store) -> list[str]:
         couple_id = path.stem
         if couple_id in known:
             continue
-        added.append(store.import_couple(path).id)
+        added.append(import_couple(store, path).id)
     return added
 
 
-def ensure_demo(store: Store, couple_id: str) -> None:
+def ensure_demo(store: SessionStore, couple_id: str) -> None:
     """Add the demo couples if ``couple_id`` names one that is not stored yet, so
     the notebooks work on a fresh machine; any other id is left alone."""
     if couple_id.startswith("demo-") and couple_id not in {c.id for c in store.couples()}:

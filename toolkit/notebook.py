@@ -7,7 +7,7 @@ import os
 import pandas as pd
 
 from .demo import ensure_demo
-from .scoring import score_session
+from .session import SessionModel
 from .store import Store
 
 __all__ = ["score_table"]
@@ -23,10 +23,9 @@ def score_table(
     """
     with Store(data_dir) as store:
         ensure_demo(store, couple_id)
-        info = store.session(couple_id, session)
-        data = store.load_session(info.id)
-        scores = score_session(store.content.spectrum, data)
-    a, b = data.couple.partner_a, data.couple.partner_b
+        model = SessionModel.open(store, couple_id, session)
+    scores = model.scores
+    a, b = model.couple.partner_a, model.couple.partner_b
     table = scores.gaps[["title", "position_a", "position_b", "gap", "opposite_poles"]]
     return table.rename(columns={
         "title": "Item", "position_a": a, "position_b": b, "gap": "Gap",

@@ -28,11 +28,13 @@ from matplotlib.transforms import Affine2D, ScaledTranslation
 
 from .content import SpectrumWorksheet
 from .scoring import ZONE_THRESHOLD, SessionScores
+from .wording import reading_title, scale_ticks
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
     from PIL import Image
 
-__all__ = ["COLOURS", "MARKERS", "ProfilePlot", "profile_figure", "plain"]
+__all__ = ["COLOURS", "MARKERS", "ProfilePlot", "plain", "profile_figure", "profile_png"]
 
 COLOURS = {"a": "#0072B2", "b": "#D55E00"}  # Okabe-Ito blue and vermillion
 MARKERS = {"a": "o", "b": "s"}
@@ -43,13 +45,6 @@ OPPOSITE_FILL = "#FFC94D"
 BAND_ALPHA = 0.75
 LARGE_GAP = 3
 TITLE_FONT = FontProperties(weight="bold")
-TITLE_READING = {
-    "toward dependence": "leans toward dependence",
-    "toward hyper-independence": "leans toward hyper-independence",
-    "balanced": "close to balanced",
-    "mixed": "mixed: pulls both ways",
-    "not answered yet": "not answered yet",
-}
 
 
 def plain(text: str) -> str:
@@ -69,7 +64,12 @@ def plain(text: str) -> str:
 
 
 class ProfilePlot:
-    """A reusable two-panel profile figure, updated in place."""
+    """A reusable two-panel profile figure, updated in place.
+
+    Without ``ax`` the plot owns its Figure (and can render PNG frames fast);
+    with ``ax`` it draws its two panels inside that Axes' area of someone
+    else's figure, the way seaborn functions do.
+    """
 
     def __init__(
         self,
@@ -78,14 +78,25 @@ class ProfilePlot:
         *,
         width: float = 10.0,
         dpi: float = 96,
+        ax: Axes | None = None,
     ) -> None:
         self.spectrum = spectrum
         self.names = dict(names)
         n = len(spectrum.items)
-        self.figure = Figure(figsize=(width, 1.3 + 0.45 * n), dpi=dpi)
-        self.canvas = FigureCanvasAgg(self.figure)
-        self.figure.subplots_adjust(left=0.2, right=0.985, top=0.86, bottom=0.14, wspace=0.06)
-        axes = self.figure.subplots(1, 2, sharey=True)
+        self._outer = ax
+        if ax is None:
+            self.figure = Figure(figsize=(width, 1.3 + 0.45 * n), dpi=dpi)
+            self.canvas: FigureCanvasAgg | None = FigureCanvasAgg(self.figure)
+            self.figure.subplots_adjust(left=0.2, right=0.985, top=0.86, bottom=0.14,
+                                        wspace=0.06)
+            axes = self.figure.subplots(1, 2, sharey=True)
+        else:
+            self.figure = ax.figure
+            self.canvas = None
+            ax.set_axis_off()
+            left = ax.inset_axes([0.0, 0.0, 0.47, 1.0])
+            axes = [left, ax.inset_axes([0.53, 0.0, 0.47, 1.0], sharey=left)]
+            axes[1].tick_params(labelleft=False)
         self.axes = dict(zip(("a", "b"), axes, strict=True))
         y = np.arange(n)
         self._y = y
@@ -119,18 +130,19 @@ class ProfilePlot:
             ax.axvline(0, color="#9A9A9A", lw=0.8, zorder=1)
             ax.set_xlim(lo - 0.5, hi + 0.5)
             ax.set_ylim(n - 0.5, -0.5)
-            ax.set_xticks(range(lo, hi + 1))
-            ax.set_xticklabels([f"{v:+d}" if v else "0" for v in range(lo, hi + 1)], fontsize=9)
+            ticks = scale_ticks(spectrum)
+            ax.set_xticks([v for v, _ in ticks])
+            ax.set_xticklabels([label for _, label in ticks], fontsize=9)
             ax.tick_params(axis="y", length=0)
             for side in ("top", "right"):
                 ax.spines[side].set_visible(False)
             trans = ax.get_xaxis_transform()
-            ax.text(lo - 0.45, 1.01, "toward\ndependence", transform=trans, fontsize=8.5,
-                    va="bottom", ha="left", color="#444444")
-            ax.text(0, 1.01, "balanced", transform=trans, fontsize=8.5, va="bottom",
-                    ha="center", color="#444444")
-            ax.text(hi + 0.45, 1.01, "toward\nhyper-independence", transform=trans,
-                    fontsize=8.5, va="bottom", ha="right", color="#444444")
+            ax.text(lo - 0.45, 1.01, textwrap.fill(spectrum.left_label, 16), transform=trans,
+                    fontsize=8.5, va="bottom", ha="left", color="#444444")
+            ax.text(0, 1.01, textwrap.fill(spectrum.middle_label, 16), transform=trans,
+                    fontsize=8.5, va="bottom", ha="center", color="#444444")
+            ax.text(hi + 0.45, 1.01, textwrap.fill(spectrum.right_label, 16),
+                    transform=trans, fontsize=8.5, va="bottom", ha="right", color="#444444")
             self._links[partner] = LineCollection([], colors="#777777", linewidths=1.2,
                                                   linestyles=":", zorder=2)
             ax.add_collection(self._links[partner])
@@ -171,10 +183,16 @@ class ProfilePlot:
         ]
         if self._legend_artist is not None:
             self._legend_artist.remove()
-        self._legend_artist = self.figure.legend(
-            handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=9,
-            bbox_to_anchor=(0.5, 0.0),
-        )
+        if self._outer is not None:
+            self._legend_artist = self._outer.legend(
+                handles=handles, loc="upper center", ncol=4, frameon=False, fontsize=9,
+                bbox_to_anchor=(0.5, -0.06),
+            )
+        else:
+            self._legend_artist = self.figure.legend(
+                handles=handles, loc="lower center", ncol=4, frameon=False, fontsize=9,
+                bbox_to_anchor=(0.5, 0.0),
+            )
 
         self._background = None
 
@@ -237,12 +255,12 @@ class ProfilePlot:
                 band.set_color(OPPOSITE_FILL if opposite[i] else GAP_FILL)
                 self._missing[partner][i].set_visible(not has_own[i])
             name = plain(self.names.get(partner, partner))
-            reading = TITLE_READING.get(readings.get(partner, ""), "")
+            reading = reading_title(self.spectrum, readings.get(partner, "none"))
             # U+200E keeps the title left to right even when the name is not
             self._set_title(partner, f"\u200e{name}: {reading}")
 
     def png(self) -> bytes:
-        """The current state as PNG bytes.
+        """The current state as PNG bytes (only for a plot that owns its Figure).
 
         The static parts (axes, labels, zones, legend) are rendered once and
         kept as a pixel buffer; each call restores it and draws only the
@@ -259,6 +277,8 @@ class ProfilePlot:
     def _render(self, dynamic: list) -> bytes:
         from PIL import Image
 
+        if self.canvas is None:
+            raise ValueError("this plot draws into another figure; save that figure instead")
         if self._palette is None:
             self._build_palette()
         if self._background is None:
@@ -315,9 +335,24 @@ class ProfilePlot:
 
 def profile_figure(
     spectrum: SpectrumWorksheet, scores: SessionScores, names: Mapping[str, str],
-    *, width: float = 10.0, dpi: float = 96,
+    *, ax: Axes | None = None, width: float = 10.0, dpi: float = 96,
 ) -> Figure:
-    """A finished profile Figure for the given scores (for reports and notebooks)."""
-    plot = ProfilePlot(spectrum, names, width=width, dpi=dpi)
+    """A finished profile for the given scores: a new Figure, or drawn inside ``ax``
+    (its figure is returned)."""
+    plot = ProfilePlot(spectrum, names, width=width, dpi=dpi, ax=ax)
     plot.update(scores)
     return plot.figure
+
+
+def profile_png(
+    spectrum: SpectrumWorksheet, scores: SessionScores, names: Mapping[str, str],
+    *, width: float = 10.0, dpi: float = 200,
+) -> bytes:
+    """The profile as a PNG for print: laid out at ``width`` inches, ``dpi`` pixels each."""
+    figure = profile_figure(spectrum, scores, names, width=width)
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        # names are checked against the fonts (and reported) with the report's text
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+        figure.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
+    return buffer.getvalue()

@@ -1,9 +1,9 @@
 """PDFs made with ReportLab from the same data the widgets show.
 
-- ``session_report``: the filled report the couple takes home;
+- ``session_report``: the filled report the couple takes home, built from the
+  content, the session's data and its scores (never from a store);
 - ``blank_worksheets``: the worksheets to print, or (``fillable=True``) as an
-  AcroForm to fill in on a tablet or at home;
-- ``read_form`` / ``import_form``: a filled form back into a new session.
+  AcroForm to fill in on a tablet or at home (read back by ``toolkit.forms``).
 
 All user text passes through one function (``_Text.para``) that escapes
 ReportLab's markup, orders right-to-left lines, and records characters the
@@ -15,9 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
-import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -44,25 +42,20 @@ from reportlab.platypus import (
 )
 
 from .content import Content, PlanSection
-from .responses import COUPLE, PARTNERS, AnswerError, AnswerKey, SessionData, validate_answer
-from .scoring import SessionScores, score_session
-from .store import Store, write_private
+from .files import write_private
+from .forms import PLAN_FORM_ROWS, field_name, form_stamp, radio_values
+from .responses import PARTNERS, SessionData
+from .scoring import SessionScores
 from .textsafe import markup, visual_lines, visual_order, warn_missing
-from .wording import gap_text
+from .wording import gap_text, position_text, scale_ticks
 
 __all__ = [
-    "FORM_FORMAT",
-    "FormError",
     "blank_worksheets",
-    "import_form",
-    "read_form",
     "session_report",
     "write_pdf",
 ]
 
 FONT, FONT_BOLD, FONT_ITALIC = "TKSans", "TKSans-Bold", "TKSans-Oblique"
-FORM_FORMAT = "couples-toolkit/form"
-FORM_VERSION = 1
 INK = colors.HexColor("#222222")
 MUTED = colors.HexColor("#5A5A5A")
 RULE = colors.HexColor("#BBBBBB")
@@ -70,15 +63,8 @@ ACCENT = colors.HexColor("#0072B2")
 PAGE_W, PAGE_H = A4
 MARGIN = 2 * cm
 FRAME_W = PAGE_W - 2 * MARGIN
-POSITIONS = list(range(-3, 4))
-RADIO_VALUES = {v: (f"m{-v}" if v < 0 else f"p{v}" if v > 0 else "0") for v in POSITIONS}
-PLAN_FORM_ROWS = 4
 PRINT_DPI = 200
 FRAME_PADDING = 12  # a platypus frame keeps 6 pt clear on each side
-
-
-class FormError(ValueError):
-    """A filled form cannot be imported; says what is wrong. Nothing was written."""
 
 
 def _register_fonts() -> None:
@@ -250,10 +236,14 @@ def _long_date(iso: str) -> str:
 # --- the session report -------------------------------------------------------------
 
 
-def session_report(store: Store, session_id: int, *, facilitator: str | None = None) -> bytes:
-    """The couple's take-home report for one session, as PDF bytes."""
-    data = store.load_session(session_id)
-    content = store.content
+def session_report(content: Content, data: SessionData, scores: SessionScores, *,
+                   facilitator: str | None = None, picture: bytes | None = None) -> bytes:
+    """The couple's take-home report for one session, as PDF bytes.
+
+    ``scores`` are the session's scores (the open session model has them
+    cached); ``picture`` is the profile as a print PNG, when it was drawn
+    already, so the report does not draw it again.
+    """
     text = _Text()
     names = {p: data.couple.name(p) for p in PARTNERS}
     who = facilitator if facilitator is not None else data.info.facilitator
@@ -274,7 +264,7 @@ def session_report(store: Store, session_id: int, *, facilitator: str | None = N
         PageBreak(),
     ]
 
-    story += _spectrum_part(text, content, data, names)
+    story += _spectrum_part(text, content, scores, names, picture)
     story += _origins_part(text, content, data, names)
     story += _plan_part(text, content, data, names)
 
@@ -286,35 +276,42 @@ def session_report(store: Store, session_id: int, *, facilitator: str | None = N
     return buffer.getvalue()
 
 
-def _profile_image(content: Content, scores: SessionScores, names: Mapping[str, str]
-                   ) -> Image:
-    from .plots import profile_figure
-
-    figure = profile_figure(content.spectrum, scores, names, width=10.0)
-    w_in, h_in = figure.get_size_inches()
-    # Laid out at 10 inches, printed across the frame: pick the dpi that gives
-    # PRINT_DPI pixels per printed inch.
-    png = io.BytesIO()
-    with warnings.catch_warnings():
-        # names are checked against the fonts (and reported) with the rest of the text
-        warnings.filterwarnings("ignore", message="Glyph .* missing from font")
-        figure.savefig(png, format="png", dpi=PRINT_DPI * (FRAME_W / 72) / w_in,
-                       pil_kwargs={"compress_level": 1})
-    png.seek(0)
-    return Image(png, width=FRAME_W, height=FRAME_W * h_in / w_in)
+PICTURE_WIDTH = 10.0  # inches the profile is laid out at
 
 
-def _spectrum_part(text: _Text, content: Content, data: SessionData,
-                   names: Mapping[str, str]) -> list[Flowable]:
+def picture_dpi() -> float:
+    """Laid out at PICTURE_WIDTH inches and printed across the frame: the dpi that
+    gives PRINT_DPI pixels per printed inch."""
+    return PRINT_DPI * (FRAME_W / 72) / PICTURE_WIDTH
+
+
+def _profile_image(content: Content, scores: SessionScores, names: Mapping[str, str],
+                   picture: bytes | None) -> Image:
+    from PIL import Image as PILImage
+
+    if picture is None:
+        from .plots import profile_png
+
+        picture = profile_png(content.spectrum, scores, names, width=PICTURE_WIDTH,
+                              dpi=picture_dpi())
+    with PILImage.open(io.BytesIO(picture)) as im:
+        w_px, h_px = im.size
+    return Image(io.BytesIO(picture), width=FRAME_W, height=FRAME_W * h_px / w_px)
+
+
+def _spectrum_part(text: _Text, content: Content, scores: SessionScores,
+                   names: Mapping[str, str], picture: bytes | None) -> list[Flowable]:
     s = text.styles
-    scores = score_session(content.spectrum, data)
+    spectrum = content.spectrum
+    ticks = scale_ticks(spectrum)
+    lo_label, hi_label = ticks[0][1], ticks[-1][1]
     out: list[Flowable] = [Paragraph("Where each of you stands", s["h1"])]
     out.append(text.para(
-        f"Each of you placed yourself on {len(content.spectrum.items)} lines, from leaning "
-        "toward dependence (-3) "
-        "through balanced interdependence (0) to leaning toward hyper-independence (+3). "
+        f"Each of you placed yourself on {len(spectrum.items)} lines, from leaning "
+        f"{spectrum.zones['left']} ({lo_label}) through {spectrum.middle_label.lower()} (0) "
+        f"to leaning {spectrum.zones['right']} ({hi_label}). "
         "Neither end is wrong: both are ways people protect themselves.", "body"))
-    out.append(_profile_image(content, scores, names))
+    out.append(_profile_image(content, scores, names, picture))
     out.append(Spacer(1, 6))
     for row in scores.summary.itertuples():
         done = "" if not row.missing else f" (from {row.answered} of {row.total} items)"
@@ -323,7 +320,7 @@ def _spectrum_part(text: _Text, content: Content, data: SessionData,
         out.append(CondPageBreak(6 * cm))
         out.append(Paragraph("Where you differ most", s["h2"]))
         for _, row in scores.largest_gaps.iterrows():
-            parts = gap_text(row, names)
+            parts = gap_text(spectrum, row, names)
             block = [text.para(parts["title"], "h3"), text.para(parts["positions"], base="L"),
                      text.para(parts["distance"]),
                      text.para(parts["prompt"], prefix="<i>Talk it through:</i> "),
@@ -338,7 +335,7 @@ def _spectrum_part(text: _Text, content: Content, data: SessionData,
     def fmt(value: Any) -> str:
         if value is None or pd.isna(value):
             return "not answered"
-        return f"{int(value):+d}" if value else "0"
+        return position_text(int(value))
 
     for g in scores.gaps.itertuples():
         gap = "" if pd.isna(g.gap) else str(int(g.gap))
@@ -493,10 +490,6 @@ def _latin1(text: str, fallback: str) -> str:
     return text
 
 
-def _field_name(*parts: object) -> str:
-    return ".".join(str(p) for p in parts)
-
-
 def blank_worksheets(content: Content, *, fillable: bool = False) -> bytes:
     """The three worksheets to print (or fill in, with ``fillable=True``), as PDF bytes."""
     text = _Text()
@@ -510,9 +503,7 @@ def blank_worksheets(content: Content, *, fillable: bool = False) -> bytes:
         "Fill these in on a tablet or computer, then bring the file to your next session. "
         "Partner A and Partner B each answer their own spectrum page on their own.", "body"))
     if fillable:
-        version = (f"{FORM_FORMAT} v{FORM_VERSION}; spectrum {content.spectrum.version}; "
-                   f"origins {content.origins.version}; boundaries {content.boundaries.version}")
-        story.append(_VersionField(version))
+        story.append(_VersionField(form_stamp(content)))
     names_rows = [[Paragraph("Partner A", s["cellhead"]),
                    _Field("name.a" if fillable else None, "Partner A's name", 1, 6 * cm)],
                   [Paragraph("Partner B", s["cellhead"]),
@@ -520,7 +511,9 @@ def blank_worksheets(content: Content, *, fillable: bool = False) -> bytes:
     story.append(_table(names_rows, [3 * cm, 7 * cm], header=False))
 
     spectrum = content.spectrum
-    labels = [f"{v:+d}" if v else "0" for v in POSITIONS]
+    ticks = scale_ticks(spectrum)
+    labels = [label for _, label in ticks]
+    radios = radio_values(spectrum)
     for partner in PARTNERS:
         story.append(PageBreak())
         story.append(text.para(f"{spectrum.title}: Partner {partner.upper()}", "h1"))
@@ -534,10 +527,10 @@ def blank_worksheets(content: Content, *, fillable: bool = False) -> bytes:
             statements.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"),
                                             ("LEFTPADDING", (0, 0), (-1, -1), 2),
                                             ("RIGHTPADDING", (0, 0), (-1, -1), 6)]))
-            name = _field_name("spectrum", partner, item.id) if fillable else None
+            name = field_name("spectrum", partner, item.id) if fillable else None
             story.append(KeepTogether([
                 text.para(f"{number}. {item.title}", "h3"), statements,
-                _Boxes(labels, [RADIO_VALUES[v] for v in POSITIONS], name,
+                _Boxes(labels, [radios[v] for v, _ in ticks], name,
                        _latin1(f"{item.title} (partner {partner.upper()})", item.id)),
                 Spacer(1, 4),
             ]))
@@ -554,10 +547,10 @@ def blank_worksheets(content: Content, *, fillable: bool = False) -> bytes:
                 text.para(prompts, "body"),
                 _Boxes(list(origins.resonance_labels),
                        [str(i) for i in range(len(origins.resonance_labels))],
-                       _field_name("origins", partner, section.id, "resonance")
+                       field_name("origins", partner, section.id, "resonance")
                        if fillable else None,
                        _latin1(f"{section.title}: how much it resonates", section.id)),
-                _Field(_field_name("origins", partner, section.id, "notes") if fillable
+                _Field(field_name("origins", partner, section.id, "notes") if fillable
                        else None, _latin1(f"{section.title}: notes", section.id), 3),
             ]))
 
@@ -570,7 +563,7 @@ def blank_worksheets(content: Content, *, fillable: bool = False) -> bytes:
         story.append(text.para(section.title, "h2"))
         story.append(text.para(section.intro, "small"))
         if section.kind == "date":
-            story.append(_Field(_field_name("boundaries", section.id, "date") if fillable
+            story.append(_Field(field_name("boundaries", section.id, "date") if fillable
                                 else None, "Date (YYYY-MM-DD)", 1, 5 * cm))
             continue
         widths = _column_widths(section, FRAME_W)
@@ -580,7 +573,7 @@ def blank_worksheets(content: Content, *, fillable: bool = False) -> bytes:
         for row in range(1, PLAN_FORM_ROWS + 1):
             cells = []
             for c, w in zip(section.columns, widths, strict=True):
-                name = _field_name("boundaries", section.id, row, c.id) if fillable else None
+                name = field_name("boundaries", section.id, row, c.id) if fillable else None
                 tip = _latin1(f"{section.title}, row {row}: {c.label}", f"{section.id} {row}")
                 if c.type == "check":
                     cells.append(_Check(name, tip))
@@ -616,127 +609,6 @@ class _VersionField(Flowable):
             fillColor=colors.white, fieldFlags="readOnly", relative=True,
             tooltip="Form version",
         )
-
-
-# --- reading a filled form back -----------------------------------------------------
-
-
-@dataclass
-class FormAnswers:
-    """What a filled form holds, validated and ready to store."""
-
-    answers: dict[AnswerKey, Any] = field(default_factory=dict)
-    plan_rows: dict[str, list[int]] = field(default_factory=dict)
-    names: dict[str, str] = field(default_factory=dict)
-
-
-def _form_value(raw: Any) -> str:
-    if raw is None:
-        return ""
-    value = str(raw)
-    return "" if value in ("/Off", "Off") else value.lstrip("/")
-
-
-def read_form(content: Content, path: str | os.PathLike[str]) -> FormAnswers:
-    """Read and validate a filled worksheet form; raises FormError on any problem."""
-    from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
-
-    source = Path(path)
-    try:
-        fields = PdfReader(source).get_fields() or {}
-    except FileNotFoundError:
-        raise FormError(f"{source}: file not found") from None
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise FormError(f"{source}: not a readable PDF ({exc})") from None
-    values = {name: _form_value(f.get("/V")) for name, f in fields.items()}
-    stamp = values.get("toolkit.form", "")
-    if not stamp.startswith(FORM_FORMAT):
-        raise FormError(f"{source}: not a worksheet form from this toolkit")
-    expected = (f"{FORM_FORMAT} v{FORM_VERSION}; spectrum {content.spectrum.version}; "
-                f"origins {content.origins.version}; boundaries {content.boundaries.version}")
-    if stamp != expected:
-        raise FormError(f"{source}: made from other worksheet versions ({stamp}); these "
-                        f"worksheets are: {expected}")
-    by_radio = {code: v for v, code in RADIO_VALUES.items()}
-    out = FormAnswers()
-    try:
-        for partner in PARTNERS:
-            out.names[partner] = values.get(f"name.{partner}", "").strip()
-            for item in content.spectrum.items:
-                raw = values.get(_field_name("spectrum", partner, item.id), "")
-                if raw:
-                    if raw not in by_radio:
-                        raise FormError(f"{source}: spectrum item '{item.id}' (partner "
-                                        f"{partner.upper()}) has an unknown value {raw!r}")
-                    key = AnswerKey("spectrum", partner, item.id, 0, "position")
-                    out.answers[key] = validate_answer(content, key, by_radio[raw])
-            for section in content.origins.sections:
-                raw = values.get(_field_name("origins", partner, section.id, "resonance"), "")
-                if raw:
-                    if not raw.isdigit():
-                        raise FormError(f"{source}: origin section '{section.id}' (partner "
-                                        f"{partner.upper()}) has an unknown value {raw!r}")
-                    key = AnswerKey("origins", partner, section.id, 0, "resonance")
-                    out.answers[key] = validate_answer(content, key, int(raw))
-                notes = values.get(_field_name("origins", partner, section.id, "notes"), "")
-                if notes.strip():
-                    key = AnswerKey("origins", partner, section.id, 0, "notes")
-                    out.answers[key] = validate_answer(content, key, notes)
-        for section in content.boundaries.sections:
-            if section.kind == "date":
-                day = values.get(_field_name("boundaries", section.id, "date"), "").strip()
-                if day:
-                    key = AnswerKey("boundaries", COUPLE, section.id, 0, "date")
-                    out.answers[key] = validate_answer(content, key, day)
-                continue
-            row_number = 0
-            for row in range(1, PLAN_FORM_ROWS + 1):
-                cells = {}
-                for c in section.columns:
-                    raw = values.get(_field_name("boundaries", section.id, row, c.id), "")
-                    if c.type == "check":
-                        if raw:
-                            cells[c.id] = True
-                    elif raw.strip():
-                        cells[c.id] = (_partner_code(raw, out.names) if c.type == "partner"
-                                       else raw.strip())
-                if not cells:
-                    continue
-                row_number += 1
-                out.plan_rows.setdefault(section.id, []).append(row_number)
-                for column_id, value in cells.items():
-                    key = AnswerKey("boundaries", COUPLE, section.id, row_number, column_id)
-                    out.answers[key] = validate_answer(content, key, value)
-    except AnswerError as exc:
-        raise FormError(f"{source}: {exc}") from None
-    return out
-
-
-def _partner_code(raw: str, names: Mapping[str, str]) -> str:
-    """What a person may type in a "whose" box: A, B, both, or one of the names."""
-    value = raw.strip().casefold()
-    codes = {"a": "a", "partner a": "a", "b": "b", "partner b": "b", "both": "both",
-             "both of us": "both", "ab": "both", "a and b": "both", "a+b": "both"}
-    codes.update({name.casefold(): p for p, name in names.items() if name})
-    if value not in codes:
-        raise AnswerError(f"'{raw}' should be A, B or both")
-    return codes[value]
-
-
-def import_form(store: Store, path: str | os.PathLike[str], couple_id: str,
-                *, date: str | dt.date | None = None) -> int:
-    """Import a filled form into a new session for ``couple_id``; returns the session id.
-
-    Everything is checked before anything is written; on a problem nothing is.
-    """
-    form = read_form(store.content, path)
-    store.couple(couple_id)
-    if not form.answers and not form.plan_rows:
-        raise FormError(f"{path}: the form is empty; nothing was imported")
-    info = store.add_session(couple_id, answers=form.answers, plan_rows=form.plan_rows,
-                             date=date or dt.date.today(), facilitator="")
-    return info.id
 
 
 def write_pdf(data: bytes, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:

@@ -87,12 +87,19 @@ class SessionInfo:
 
 @dataclass(frozen=True)
 class SessionData:
-    """Everything saved for one session, as the store returns it."""
+    """Everything saved for one session, as the store returns it.
+
+    ``row_origins`` maps a plan row that was carried forward from an earlier
+    session to where it was first written: (session number, row there). The
+    pair stays the same however often the row is carried, so a small risk can
+    be followed across every session it appears in.
+    """
 
     info: SessionInfo
     couple: Couple
     answers: Mapping[AnswerKey, Any] = field(default_factory=dict)
     plan_rows: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    row_origins: Mapping[tuple[str, int], tuple[int, int]] = field(default_factory=dict)
 
     def spectrum(self, partner: str) -> dict[str, int]:
         """Item id -> position for the items this partner has answered."""
@@ -108,10 +115,14 @@ class SessionData:
         return resonance, notes
 
     def plan(self, section: str) -> list[dict[str, Any]]:
-        """Rows of a plan table in the order they were added, each with its ``row`` id."""
+        """Rows of a plan table in the order they were added, each with its ``row`` id
+        and, for a row carried forward, ``from_session`` (where it was first written)."""
         rows = []
         for row in self.plan_rows.get(section, ()):
             values: dict[str, Any] = {"row": row}
+            origin = self.row_origins.get((section, row))
+            if origin is not None:
+                values["from_session"] = origin[0]
             for k, v in self.answers.items():
                 if k.worksheet == "boundaries" and k.item == section and k.row == row:
                     values[k.field] = v

@@ -7,9 +7,10 @@ as 0 (balanced): they are left out of every mean and listed as missing.
 Columns
 -------
 ``profile``        partner, name, item_id, title, position (Int64, <NA> when not
-                   answered), zone
+                   answered), zone (left, middle, right; None when not answered)
 ``summary``        partner, name, answered, total, missing (tuple of item ids),
-                   lean, imbalance, reading, reading_text
+                   lean, imbalance, reading (an id: left, right, mixed, balanced,
+                   none), reading_text (the worksheet's sentence for it)
 ``gaps``           item_id, title, position_a, position_b, gap (Int64, <NA> unless
                    both answered), opposite_poles (bool), prompt, practice
 ``couple_summary`` items_compared, mean_gap, largest_gap, opposite_pole_count
@@ -27,10 +28,11 @@ from .responses import PARTNERS, SessionData
 
 __all__ = [
     "BALANCED",
+    "LEFT",
+    "MIDDLE",
     "MIXED",
     "NOT_ANSWERED",
-    "TOWARD_DEPENDENCE",
-    "TOWARD_HYPER",
+    "RIGHT",
     "couple_summary",
     "gaps",
     "largest_gaps",
@@ -43,35 +45,28 @@ __all__ = [
     "zone_for",
 ]
 
-TOWARD_DEPENDENCE = "toward dependence"
+# Zone and reading ids; the words for them live in the spectrum worksheet.
+LEFT = "left"
+MIDDLE = "middle"
+RIGHT = "right"
 BALANCED = "balanced"
-TOWARD_HYPER = "toward hyper-independence"
 MIXED = "mixed"
-NOT_ANSWERED = "not answered yet"
+NOT_ANSWERED = "none"
 
 LEAN_THRESHOLD = 1.0  # |mean position| at which a clear direction shows
 MIXED_THRESHOLD = 1.5  # mean |position| at which strong answers on both sides count as mixed
 ZONE_THRESHOLD = 2  # |position| from which an item sits outside the balanced zone
 OPPOSITE_MIN_GAP = 3  # opposite signs this far apart: one pursues, the other distances
 
-READING_TEXT = {
-    TOWARD_DEPENDENCE: "leans toward dependence: tends to lean on the relationship to feel steady",
-    BALANCED: "sits close to balanced interdependence",
-    TOWARD_HYPER: "leans toward hyper-independence: tends to carry things alone",
-    MIXED: "mixed: leans in on some things and holds back on others",
-    NOT_ANSWERED: "no spectrum answers yet",
-}
-
-
 def zone_for(position: int | None) -> str | None:
     """The zone of one answer on the -3..3 scale."""
     if position is None or pd.isna(position):
         return None
     if position <= -ZONE_THRESHOLD:
-        return TOWARD_DEPENDENCE
+        return LEFT
     if position >= ZONE_THRESHOLD:
-        return TOWARD_HYPER
-    return BALANCED
+        return RIGHT
+    return MIDDLE
 
 
 def reading_for(lean: float | None, imbalance: float | None) -> str:
@@ -83,9 +78,9 @@ def reading_for(lean: float | None, imbalance: float | None) -> str:
     if lean is None or imbalance is None or pd.isna(lean):
         return NOT_ANSWERED
     if lean <= -LEAN_THRESHOLD:
-        return TOWARD_DEPENDENCE
+        return LEFT
     if lean >= LEAN_THRESHOLD:
-        return TOWARD_HYPER
+        return RIGHT
     if imbalance >= MIXED_THRESHOLD:
         return MIXED
     return BALANCED
@@ -127,8 +122,13 @@ def profile(
     return pd.DataFrame(data, columns=columns)
 
 
-def summary(profile_frame: pd.DataFrame) -> pd.DataFrame:
-    """One row per partner: how much is answered, lean, imbalance and reading."""
+def summary(profile_frame: pd.DataFrame, spectrum: SpectrumWorksheet | None = None
+            ) -> pd.DataFrame:
+    """One row per partner: how much is answered, lean, imbalance and reading.
+
+    ``reading_text`` is the worksheet's sentence for the reading when the
+    worksheet is given, else the reading id.
+    """
     groups: dict[str, dict] = {}
     for partner, name, item_id, pos in zip(
         profile_frame["partner"], profile_frame["name"], profile_frame["item_id"],
@@ -156,7 +156,7 @@ def summary(profile_frame: pd.DataFrame) -> pd.DataFrame:
             "lean": lean,
             "imbalance": imbalance,
             "reading": reading,
-            "reading_text": READING_TEXT[reading],
+            "reading_text": spectrum.readings[reading] if spectrum is not None else reading,
         })
     return pd.DataFrame(rows, columns=["partner", "name", "answered", "total", "missing",
                                        "lean", "imbalance", "reading", "reading_text"])
@@ -244,7 +244,7 @@ def score_session(spectrum: SpectrumWorksheet, data: SessionData, n: int = 3) ->
     gap_frame = gaps(spectrum, prof)
     return SessionScores(
         profile=prof,
-        summary=summary(prof),
+        summary=summary(prof, spectrum),
         gaps=gap_frame,
         largest_gaps=largest_gaps(gap_frame, n),
         opposite_poles=opposite_pole_items(gap_frame),

@@ -12,8 +12,9 @@ import ipywidgets as w
 
 from ..demo import ensure_demo
 from ..responses import AnswerError
-from ..store import Store, StoreError
-from .common import SessionContext, View, after_pending_input, error_html, esc, stylesheet
+from ..session import SessionModel
+from ..store import SessionStore, Store, StoreError
+from .common import View, after_pending_input, error_html, esc, stylesheet
 
 __all__ = ["SessionApp"]
 
@@ -37,10 +38,10 @@ class SessionApp(View):
     """
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None,
-                 store: Store | None = None) -> None:
+                 store: SessionStore | None = None) -> None:
         self.store = store if store is not None else Store(data_dir)
-        self.ctx: SessionContext | None = None
-        self.views: dict[str, object] = {}
+        self.model: SessionModel | None = None
+        self.views: dict[str, View] = {}
         self.steps = w.ToggleButtons(options=self._step_labels(), value=None,
                                      style={"button_width": "auto"})
         self.steps.add_class("tk-steps")
@@ -85,17 +86,19 @@ class SessionApp(View):
             info = self.store.new_session(couple_id)
         else:
             info = self.store.session(couple_id, session)
-        self.ctx = SessionContext(self.store, info.id)
+        for view in self.views.values():
+            view.close()
+        self.model = model = SessionModel(self.store, info.id)
         self.views = {
-            "spectrum_a": SpectrumView(self.ctx, "a"),
-            "spectrum_b": SpectrumView(self.ctx, "b"),
-            "profiles": ProfileView(self.ctx),
-            "origins_a": OriginsView(self.ctx, "a"),
-            "origins_b": OriginsView(self.ctx, "b"),
-            "origins_summary": OriginsSummary(self.ctx),
-            "plan": PlanView(self.ctx),
+            "spectrum_a": SpectrumView(model, "a"),
+            "spectrum_b": SpectrumView(model, "b"),
+            "profiles": ProfileView(model),
+            "origins_a": OriginsView(model, "a"),
+            "origins_b": OriginsView(model, "b"),
+            "origins_summary": OriginsSummary(model),
+            "plan": PlanView(model),
         }
-        names = self.ctx.names()
+        names = model.names()
         self.origins_partner = w.ToggleButtons(
             options=[(f"{names['a']}'s reflection", "a"), (f"{names['b']}'s reflection", "b"),
                      ("Side by side", "summary")],
@@ -105,7 +108,7 @@ class SessionApp(View):
         self.origins_box = w.VBox()
         self._show_origins()
         self.steps.options = self._step_labels()
-        couple = self.ctx.couple
+        couple = model.couple
         self.header.value = (
             f"<h2>{esc(couple.partner_a)} &amp; {esc(couple.partner_b)}</h2>"
             f'<div class="tk-muted">Session {info.number}, {esc(info.date)}. '
@@ -114,8 +117,8 @@ class SessionApp(View):
 
     def _step_labels(self) -> list[tuple[str, int]]:
         a, b = "Partner A", "Partner B"
-        if self.ctx is not None:
-            names = self.ctx.names()
+        if self.model is not None:
+            names = self.model.names()
             a, b = names["a"], names["b"]
         labels = ["1 Couple", f"2 {a}", f"3 {b}", "4 Profiles", "5 Origins", "6 Plan", "7 Finish"]
         return [(label, i) for i, label in enumerate(labels)]
@@ -132,7 +135,7 @@ class SessionApp(View):
 
     def go(self, index: int) -> None:
         index = max(0, min(len(STEP_KEYS) - 1, index))
-        if index > 0 and self.ctx is None:
+        if index > 0 and self.model is None:
             self.status.value = error_html("Choose or create a couple first.")
             index = 0
         if self.steps.value == index:
@@ -143,7 +146,7 @@ class SessionApp(View):
     def _on_step(self, change: dict) -> None:
         if change["new"] is None:
             return
-        if change["new"] > 0 and self.ctx is None:
+        if change["new"] > 0 and self.model is None:
             self.go(0)
             return
         self._render()
@@ -161,14 +164,12 @@ class SessionApp(View):
             self.body.children = [self.views[key].widget]
         else:  # a partner's spectrum: the other's answers and both profiles stay hidden
             self.views["profiles"].hide()
-            view = self.views[key]
-            view.refresh()
-            self.body.children = [self._private_note(key), view.widget]
+            self.body.children = [self._private_note(key), self.views[key].widget]
         self.back.disabled = self.step_index == 0
         self.next.disabled = self.step_index == len(STEP_KEYS) - 1
 
     def _private_note(self, key: str) -> w.HTML:
-        names = self.ctx.names()
+        names = self.model.names()
         me, other = (names["a"], names["b"]) if key == "spectrum_a" else (names["b"], names["a"])
         return w.HTML(
             f'<div class="tk-hidden-note">This part is for <b>{esc(me)}</b> alone. '
@@ -179,7 +180,6 @@ class SessionApp(View):
     def _show_origins(self) -> None:
         choice = self.origins_partner.value
         if choice == "summary":
-            self.views["origins_summary"].refresh()
             self.origins_box.children = [self.views["origins_summary"].widget]
         else:
             self.origins_box.children = [self.views[f"origins_{choice}"].widget]
@@ -252,10 +252,10 @@ class SessionApp(View):
     # --- finish -----------------------------------------------------------------------
 
     def _finish(self) -> w.Widget:
-        data = self.ctx.data()
+        data = self.model.data
         spectrum_done = {p: len(data.spectrum(p)) for p in ("a", "b")}
-        total = len(self.ctx.content.spectrum.items)
-        names = self.ctx.names()
+        total = len(self.model.content.spectrum.items)
+        names = self.model.names()
         lines = [
             f"<li>{esc(names[p])}: {spectrum_done[p]} of {total} spectrum items answered</li>"
             for p in ("a", "b")
@@ -270,7 +270,7 @@ class SessionApp(View):
             "<p>Everything is already saved on this computer, in "
             f"<code>{esc(str(self.store.data_dir))}</code>. Nothing is sent anywhere.</p>"
             "<p>To delete this couple's data for good, run "
-            f"<code>python -m toolkit delete {esc(self.ctx.couple.id)}</code> in a terminal.</p>"
+            f"<code>python -m toolkit delete {esc(self.model.couple_id)}</code> in a terminal.</p>"
         )
         card = w.VBox([summary, w.HTML("<h3>Take-home report and worksheets</h3>"),
                        w.HBox([self.report_button, self.blank_button, self.fillable_button]),
@@ -311,39 +311,44 @@ class SessionApp(View):
         """The couple's answers as an export file, offered for download."""
         import json
 
-        if self.ctx is None:
+        from ..store.transfer import export_couple
+
+        if self.model is None:
             self.downloads.value = error_html("Choose or create a couple first.")
             return None
-        couple_id = self.ctx.couple.id
-        data = json.dumps(self.store.export_couple(couple_id), ensure_ascii=False, indent=2)
+        couple_id = self.model.couple_id
+        data = json.dumps(export_couple(self.store, couple_id), ensure_ascii=False, indent=2)
         return self._offer(lambda: data.encode("utf-8"), f"{couple_id}.json",
                            mime="application/json")
 
     def export_report(self) -> Path | None:
         """Write the session report into the data folder and offer it for download."""
-        from ..report import session_report
+        from ..report import picture_dpi, session_report
 
-        if self.ctx is None:
+        if self.model is None:
             self.downloads.value = error_html("Choose or create a couple first.")
             return None
-        info = self.ctx.data().info
+        model = self.model
+        info = model.info
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
         name = f"{info.couple_id}-session-{info.number}-{stamp}.pdf"
-        return self._offer(lambda: session_report(self.store, self.ctx.session_id), name)
+        return self._offer(lambda: session_report(
+            model.content, model.data, model.scores,
+            picture=model.picture(dpi=picture_dpi())), name)
 
     def export_blank(self, *, fillable: bool) -> Path | None:
         from ..report import blank_worksheets
 
         name = "worksheets-fillable.pdf" if fillable else "worksheets.pdf"
-        return self._offer(lambda: blank_worksheets(self.ctx.content, fillable=fillable),
-                           name)
+        content = self.model.content if self.model is not None else self.store.content
+        return self._offer(lambda: blank_worksheets(content, fillable=fillable), name)
 
     def _offer(self, make: Callable[[], bytes], name: str,
                mime: str = "application/pdf") -> Path | None:
         import base64
         import warnings
 
-        from ..store import write_private
+        from ..files import FileWriteError, write_private
         from ..textsafe import MissingGlyphsWarning
 
         with warnings.catch_warnings(record=True) as caught:
@@ -353,15 +358,19 @@ class SessionApp(View):
             except (OSError, ValueError) as exc:
                 self.downloads.value = error_html(f"The PDF could not be made: {exc}")
                 return None
-        folder = self.store.reports_dir(self.ctx.couple.id)
-        path = write_private(data, folder / name, overwrite=True)
+        path = None
+        reports_dir = getattr(self.store, "reports_dir", None)
+        if reports_dir is not None and self.model is not None:
+            try:
+                path = write_private(data, reports_dir(self.model.couple_id) / name,
+                                     overwrite=True)
+            except (FileWriteError, OSError) as exc:
+                self.downloads.value = error_html(f"The file was made but not saved: {exc}")
         notes = "".join(error_html(str(x.message)) for x in caught
                         if issubclass(x.category, MissingGlyphsWarning))
         link = (f'<a download="{esc(name)}" href="data:{mime};base64,'
                 f'{base64.b64encode(data).decode("ascii")}" class="tk-download">'
                 f"Download {esc(name)}</a>")
-        self.downloads.value = (
-            f"<p>{link} ({len(data) // 1024} KB). A copy is saved in "
-            f"<code>{esc(str(path))}</code>.</p>{notes}"
-        )
+        saved = f" A copy is saved in <code>{esc(str(path))}</code>." if path else ""
+        self.downloads.value = f"<p>{link} ({len(data) // 1024} KB).{saved}</p>{notes}"
         return path

@@ -1,8 +1,8 @@
-"""What every view shares: the session context, escaping and the stylesheet.
+"""What every view shares: opening a session model, escaping and the stylesheet.
 
-Views are thin: they show values and forward each change to the store through
-``SessionContext.save``, which also tells listeners (the live profile, the
-summaries) that something changed. No scoring or file handling lives here.
+Views are thin: they show what the session model holds, forward each change
+to it (``SessionModel.save``), and redraw when it tells them something
+changed. No scoring and no file handling lives here.
 """
 
 from __future__ import annotations
@@ -10,17 +10,14 @@ from __future__ import annotations
 import html
 import os
 from collections.abc import Callable
-from typing import Any
 
 import ipywidgets as w
 
-from ..content import Content
 from ..demo import ensure_demo
-from ..responses import AnswerError, AnswerKey, Couple, SessionData
-from ..store import Store, StoreError
+from ..session import Change, SessionModel
+from ..store import Store
 
-__all__ = ["SessionContext", "View", "after_pending_input", "esc", "open_session",
-           "error_html", "stylesheet"]
+__all__ = ["View", "after_pending_input", "error_html", "esc", "open_session", "stylesheet"]
 
 
 def esc(text: str) -> str:
@@ -37,50 +34,9 @@ def error_html(message: str) -> str:
     return f'<div class="tk-status tk-error" role="alert">{esc(message)}</div>'
 
 
-class SessionContext:
-    """One open session: the store, the content and who the partners are."""
-
-    def __init__(self, store: Store, session_id: int) -> None:
-        self.store = store
-        self.session_id = session_id
-        self.couple_id = store.load_session(session_id).info.couple_id
-        self._listeners: list[Callable[[AnswerKey], None]] = []
-
-    @property
-    def content(self) -> Content:
-        return self.store.content
-
-    @property
-    def couple(self) -> Couple:
-        return self.store.couple(self.couple_id)
-
-    def data(self) -> SessionData:
-        return self.store.load_session(self.session_id)
-
-    def names(self) -> dict[str, str]:
-        couple = self.couple
-        return {"a": couple.partner_a, "b": couple.partner_b}
-
-    def listen(self, callback: Callable[[AnswerKey], None]) -> None:
-        self._listeners.append(callback)
-
-    def notify(self, key: AnswerKey) -> None:
-        for callback in self._listeners:
-            callback(key)
-
-    def save(self, key: AnswerKey, value: Any) -> str | None:
-        """Save one answer now; returns an error message instead of raising."""
-        try:
-            self.store.set_answer(self.session_id, key, value)
-        except (AnswerError, StoreError) as exc:
-            return str(exc)
-        self.notify(key)
-        return None
-
-
 def open_session(
     couple_id: str, *, session: int | None = None, data_dir: str | os.PathLike[str] | None = None
-) -> SessionContext:
+) -> SessionModel:
     """A couple's session for the single-worksheet notebooks (latest unless numbered).
 
     Demo couples are added on first use, so the notebooks run on a fresh machine.
@@ -89,7 +45,7 @@ def open_session(
     ensure_demo(store, couple_id)
     if not store.sessions(couple_id):
         store.new_session(couple_id)
-    return SessionContext(store, store.session(couple_id, session).id)
+    return SessionModel.open(store, couple_id, session)
 
 
 def after_pending_input(action: Callable[[], None], delay: float = 0.3) -> None:
@@ -111,9 +67,22 @@ def after_pending_input(action: Callable[[], None], delay: float = 0.3) -> None:
 
 
 class View:
-    """Shows itself in a notebook cell: a view's last line is enough."""
+    """Shows itself in a notebook cell: a view's last line is enough.
+
+    A view listens to its session model; ``close`` stops listening, so a view
+    that is no longer shown costs nothing.
+    """
 
     widget: w.Widget
+    _unsubscribe: Callable[[], None] | None = None
+
+    def listen(self, model: SessionModel, callback: Callable[[Change], None]) -> None:
+        self._unsubscribe = model.subscribe(callback)
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
 
     def _repr_mimebundle_(self, **kwargs: object) -> dict:
         return self.widget._repr_mimebundle_(**kwargs)

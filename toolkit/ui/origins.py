@@ -6,7 +6,8 @@ import ipywidgets as w
 
 from ..content import OriginSection
 from ..responses import PARTNERS, AnswerKey
-from .common import SessionContext, View, error_html, esc, stylesheet
+from ..session import Change, SessionModel
+from .common import View, error_html, esc, stylesheet
 
 __all__ = ["OriginsSummary", "OriginsView"]
 
@@ -14,9 +15,12 @@ NOTES_ROWS = 3
 
 
 class _SectionView:
-    def __init__(self, ctx: SessionContext, partner: str, section: OriginSection) -> None:
-        self.ctx, self.partner, self.section = ctx, partner, section
-        labels = ctx.content.origins.resonance_labels
+    def __init__(self, model: SessionModel, partner: str, section: OriginSection) -> None:
+        self.model, self.partner, self.section = model, partner, section
+        labels = model.content.origins.resonance_labels
+        self.keys = {
+            fld: AnswerKey("origins", partner, section.id, 0, fld) for fld in ("resonance", "notes")
+        }
         self.resonance = w.ToggleButtons(
             options=[(label, i) for i, label in enumerate(labels)], value=None,
             description="Resonates:", style={"description_width": "initial",
@@ -37,17 +41,20 @@ class _SectionView:
         self.resonance.observe(self._on_resonance, names="value")
         self.notes.observe(self._on_notes, names="value")
 
-    def show(self, resonance: int | None, notes: str) -> None:
+    def show(self, field: str, value: object) -> None:
+        """Display a value the model holds, without saving it again."""
+        target = self.resonance if field == "resonance" else self.notes
+        shown = value if field == "resonance" else (value or "")
+        if target.value == shown:
+            return
         self._loading = True
         try:
-            self.resonance.value = resonance
-            self.notes.value = notes
+            target.value = shown
         finally:
             self._loading = False
 
     def _save(self, field: str, value: object) -> None:
-        key = AnswerKey("origins", self.partner, self.section.id, 0, field)
-        error = self.ctx.save(key, value)
+        error = self.model.save(self.keys[field], value)
         self.status.value = error_html(error) if error else ""
 
     def _on_resonance(self, change: dict) -> None:
@@ -62,20 +69,32 @@ class _SectionView:
 class OriginsView(View):
     """Every origin section for one partner."""
 
-    def __init__(self, ctx: SessionContext, partner: str) -> None:
-        self.ctx, self.partner = ctx, partner
-        self.sections = [_SectionView(ctx, partner, s) for s in ctx.content.origins.sections]
+    def __init__(self, model: SessionModel, partner: str) -> None:
+        self.model, self.partner = model, partner
+        self.sections = [_SectionView(model, partner, s) for s in model.content.origins.sections]
+        self._by_key = {key: (view, fld) for view in self.sections
+                        for fld, key in view.keys.items()}
         self.heading = w.HTML()
         self.widget = w.VBox([stylesheet(), self.heading, *[s.widget for s in self.sections]])
         self.widget.add_class("tk-app")
-        self.refresh()
-
-    def refresh(self) -> None:
-        data = self.ctx.data()
+        data = model.data
         for view in self.sections:
-            view.show(*data.origin(self.partner, view.section.id))
-        origins = self.ctx.content.origins
-        name = self.ctx.names()[self.partner]
+            resonance, notes = data.origin(partner, view.section.id)
+            view.show("resonance", resonance)
+            view.show("notes", notes)
+        self._heading()
+        self.listen(model, self._changed)
+
+    def _changed(self, change: Change) -> None:
+        if change.kind == "answer" and change.key in self._by_key:
+            view, fld = self._by_key[change.key]
+            view.show(fld, change.value)
+        elif change.kind == "couple":
+            self._heading()
+
+    def _heading(self) -> None:
+        origins = self.model.content.origins
+        name = self.model.names()[self.partner]
         self.heading.value = (f"<h2>{esc(name)}: {esc(origins.title)}</h2>"
                               f'<p class="tk-intro">{esc(origins.intro)}</p>')
 
@@ -83,22 +102,23 @@ class OriginsView(View):
 class OriginsSummary(View):
     """What resonates for each partner, side by side."""
 
-    def __init__(self, ctx: SessionContext) -> None:
-        self.ctx = ctx
+    def __init__(self, model: SessionModel) -> None:
+        self.model = model
         self.widget = w.HTML()
-        ctx.listen(self._changed)
+        self.listen(model, self._changed)
         self.refresh()
 
-    def _changed(self, key: AnswerKey) -> None:
-        if key.worksheet == "origins" and key.field == "resonance":
+    def _changed(self, change: Change) -> None:
+        if change.kind == "couple" or (change.kind == "answer" and change.worksheet == "origins"
+                                       and change.key.field == "resonance"):
             self.refresh()
 
     def refresh(self) -> None:
-        data = self.ctx.data()
-        names = self.ctx.names()
-        labels = self.ctx.content.origins.resonance_labels
+        data = self.model.data
+        names = self.model.names()
+        labels = self.model.content.origins.resonance_labels
         rows = []
-        for section in self.ctx.content.origins.sections:
+        for section in self.model.content.origins.sections:
             cells = []
             for partner in PARTNERS:
                 value, _ = data.origin(partner, section.id)

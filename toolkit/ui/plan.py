@@ -9,7 +9,9 @@ import ipywidgets as w
 
 from ..content import Column, PlanSection
 from ..responses import COUPLE, AnswerError, AnswerKey
-from .common import SessionContext, View, error_html, esc, stylesheet
+from ..session import Change, SessionModel
+from ..store import StoreError
+from .common import View, error_html, esc, stylesheet
 
 __all__ = ["PlanView"]
 
@@ -21,10 +23,10 @@ def _date(value: str | None) -> dt.date | None:
 class _Cell:
     """One plan cell: a widget that saves its value under its key."""
 
-    def __init__(self, ctx: SessionContext, key: AnswerKey, column: Column, value: Any,
+    def __init__(self, model: SessionModel, key: AnswerKey, column: Column, value: Any,
                  status: w.HTML) -> None:
-        self.ctx, self.key, self.status = ctx, key, status
-        names = ctx.names()
+        self.model, self.key, self.column, self.status = model, key, column, status
+        names = model.names()
         if column.type == "partner":
             self.widget = w.Dropdown(
                 options=[("—", ""), (names["a"], "a"), (names["b"], "b"), ("Both of us", "both")],
@@ -39,25 +41,46 @@ class _Cell:
             self.widget = w.Textarea(value=value or "", rows=2, continuous_update=True,
                                      placeholder=column.label, layout=w.Layout(flex="1 1 0"))
         self.widget.description_allow_html = False
+        self._loading = False
         self.widget.observe(self._on_change, names="value")
 
+    def _shown(self, value: Any) -> Any:
+        if self.column.type == "date":
+            return _date(value)
+        if self.column.type == "check":
+            return bool(value)
+        return value or ""
+
+    def show(self, value: Any) -> None:
+        shown = self._shown(value)
+        if self.widget.value == shown:
+            return
+        self._loading = True
+        try:
+            self.widget.value = shown
+        finally:
+            self._loading = False
+
     def _on_change(self, change: dict) -> None:
+        if self._loading:
+            return
         value = change["new"]
         if isinstance(value, dt.date):
             value = value.isoformat()
-        error = self.ctx.save(self.key, value)
+        error = self.model.save(self.key, value)
         self.status.value = error_html(error) if error else ""
 
 
 class _TableView:
-    def __init__(self, ctx: SessionContext, section: PlanSection) -> None:
-        self.ctx, self.section = ctx, section
+    def __init__(self, model: SessionModel, section: PlanSection) -> None:
+        self.model, self.section = model, section
         self.rows_box = w.VBox()
         self.add_button = w.Button(description="Add a row", icon="plus",
                                    layout=w.Layout(width="auto"))
         self.add_button.on_click(lambda _: self.add_row())
         self.status = w.HTML()
         self.cells: dict[int, list[_Cell]] = {}
+        self.boxes: dict[int, w.Widget] = {}
         header = w.HBox(
             [w.HTML(f"<b>{esc(c.label)}</b>", layout=self._cell_layout(c))
              for c in section.columns] + [w.HTML("", layout=w.Layout(width="100px"))],
@@ -79,51 +102,69 @@ class _TableView:
         return w.Layout(flex="1 1 0")
 
     def show(self, rows: list[dict[str, Any]]) -> None:
-        self.cells = {}
-        self.rows_box.children = [self._row_widget(values) for values in rows]
+        self.cells, self.boxes = {}, {}
+        for values in rows:
+            self._row_widget(values)
+        self._lay_out()
 
-    def _row_widget(self, values: dict[str, Any]) -> w.HBox:
+    def _lay_out(self) -> None:
+        self.rows_box.children = [self.boxes[row] for row in sorted(self.boxes)]
+
+    def _row_widget(self, values: dict[str, Any]) -> None:
         row = values["row"]
         cells = [
-            _Cell(self.ctx, AnswerKey("boundaries", COUPLE, self.section.id, row, c.id), c,
+            _Cell(self.model, AnswerKey("boundaries", COUPLE, self.section.id, row, c.id), c,
                   values.get(c.id), self.status)
             for c in self.section.columns
         ]
         self.cells[row] = cells
         remove = w.Button(description="Remove", icon="trash", layout=w.Layout(width="100px"),
                           tooltip=f"Remove this row from {self.section.title}")
-        box = w.HBox([c.widget for c in cells] + [remove],
-                     layout=w.Layout(align_items="flex-start", width="100%"))
-        remove.on_click(lambda _: self.remove_row(row, box))
-        return box
+        remove.on_click(lambda _: self.remove_row(row))
+        line = w.HBox([c.widget for c in cells] + [remove],
+                      layout=w.Layout(align_items="flex-start", width="100%"))
+        origin = values.get("from_session")
+        if origin is not None:
+            note = w.HTML(f'<span class="tk-muted tk-carried">From session {int(origin)}: '
+                          "how did it go?</span>")
+            self.boxes[row] = w.VBox([note, line], layout=w.Layout(width="100%"))
+        else:
+            self.boxes[row] = line
 
-    def add_row(self) -> int:
-        row = self.ctx.store.add_plan_row(self.ctx.session_id, self.section.id)
-        self.rows_box.children = [*self.rows_box.children, self._row_widget({"row": row})]
-        self.ctx.notify(AnswerKey("boundaries", COUPLE, self.section.id, row, ""))
-        return row
-
-    def remove_row(self, row: int, box: w.HBox | None = None) -> None:
+    def add_row(self) -> int | None:
         try:
-            self.ctx.store.remove_plan_row(self.ctx.session_id, self.section.id, row)
-        except AnswerError as exc:
+            return self.model.add_plan_row(self.section.id)  # the model tells changed()
+        except (AnswerError, StoreError) as exc:
             self.status.value = error_html(str(exc))
-            return
-        index = list(self.cells).index(row)
-        del self.cells[row]
-        children = list(self.rows_box.children)
-        children.pop(index)
-        self.rows_box.children = children
-        self.ctx.notify(AnswerKey("boundaries", COUPLE, self.section.id, row, ""))
+            return None
+
+    def remove_row(self, row: int) -> None:
+        try:
+            self.model.remove_plan_row(self.section.id, row)
+        except (AnswerError, StoreError) as exc:
+            self.status.value = error_html(str(exc))
+
+    def changed(self, change: Change) -> None:
+        row = change.key.row
+        if change.kind == "row_added" and row not in self.boxes:
+            self._row_widget({"row": row})
+            self._lay_out()
+        elif change.kind == "row_removed" and row in self.boxes:
+            del self.boxes[row], self.cells[row]
+            self._lay_out()
+        elif change.kind == "answer" and row in self.cells:
+            for cell in self.cells[row]:
+                if cell.key == change.key:
+                    cell.show(change.value)
 
 
 class PlanView(View):
     """The whole boundary plan, filled in together."""
 
-    def __init__(self, ctx: SessionContext) -> None:
-        self.ctx = ctx
-        plan = ctx.content.boundaries
-        self.tables = {s.id: _TableView(ctx, s) for s in plan.sections if s.kind == "table"}
+    def __init__(self, model: SessionModel) -> None:
+        self.model = model
+        plan = model.content.boundaries
+        self.tables = {s.id: _TableView(model, s) for s in plan.sections if s.kind == "table"}
         self.dates: dict[str, w.DatePicker] = {}
         self.status = w.HTML()
         parts: list[w.Widget] = [stylesheet(), w.HTML(
@@ -145,22 +186,34 @@ class PlanView(View):
         self.widget = w.VBox(parts)
         self.widget.add_class("tk-app")
         self._loading = False
-        self.refresh()
-
-    def refresh(self) -> None:
-        data = self.ctx.data()
+        data = model.data
         for section_id, table in self.tables.items():
             table.show(data.plan(section_id))
+        for section_id in self.dates:
+            self._show_date(section_id, data.plan_value(section_id))
+        self.listen(model, self._changed)
+
+    def _show_date(self, section_id: str, value: str | None) -> None:
+        picker = self.dates[section_id]
+        if picker.value == _date(value):
+            return
         self._loading = True
         try:
-            for section_id, picker in self.dates.items():
-                picker.value = _date(data.plan_value(section_id))
+            picker.value = _date(value)
         finally:
             self._loading = False
+
+    def _changed(self, change: Change) -> None:
+        if change.key is None or change.key.worksheet != "boundaries":
+            return
+        if change.key.item in self.tables:
+            self.tables[change.key.item].changed(change)
+        elif change.key.item in self.dates and change.kind == "answer":
+            self._show_date(change.key.item, change.value)
 
     def _on_date(self, section_id: str, value: dt.date | None) -> None:
         if self._loading:
             return
         key = AnswerKey("boundaries", COUPLE, section_id, 0, "date")
-        error = self.ctx.save(key, value.isoformat() if value else "")
+        error = self.model.save(key, value.isoformat() if value else "")
         self.status.value = error_html(error) if error else ""

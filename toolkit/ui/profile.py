@@ -9,17 +9,19 @@ from __future__ import annotations
 import ipywidgets as w
 import pandas as pd
 
+from ..content import SpectrumWorksheet
 from ..plots import ProfilePlot
-from ..responses import PARTNERS, AnswerKey
-from ..scoring import gaps, largest_gaps, profile, summary
+from ..scoring import SessionScores
+from ..session import Change, SessionModel
 from ..wording import gap_text
-from .common import SessionContext, View, esc, stylesheet
+from .common import View, esc, stylesheet
 
 __all__ = ["ProfileView", "gap_sentences"]
 
-def gap_sentences(row: pd.Series, names: dict[str, str]) -> str:
+
+def gap_sentences(spectrum: SpectrumWorksheet, row: pd.Series, names: dict[str, str]) -> str:
     """A largest-gap row worded for the couple, as safe HTML."""
-    text = gap_text(row, names)
+    text = gap_text(spectrum, row, names)
     return (
         f'<div class="tk-gap"><b>{esc(text["title"])}</b><br>{esc(text["positions"])}<br>'
         f'{esc(text["distance"])}<br><i>Talk it through:</i> {esc(text["prompt"])}<br>'
@@ -28,11 +30,15 @@ def gap_sentences(row: pd.Series, names: dict[str, str]) -> str:
 
 
 class ProfileView(View):
-    """Both partners' profiles, hidden until revealed, then live."""
+    """Both partners' profiles, hidden until revealed, then live.
 
-    def __init__(self, ctx: SessionContext) -> None:
-        self.ctx = ctx
-        self.plot = ProfilePlot(ctx.content.spectrum, ctx.names())
+    Scores come from the session model, which computes them once per change;
+    the view only moves the picture's artists and words the result.
+    """
+
+    def __init__(self, model: SessionModel) -> None:
+        self.model = model
+        self.plot = ProfilePlot(model.content.spectrum, model.names())
         self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width="960px",
                                                            height="auto"))
         self.readings = w.HTML()
@@ -57,7 +63,7 @@ class ProfileView(View):
         ])
         self.widget.add_class("tk-app")
         self.revealed = False
-        ctx.listen(self._changed)
+        self.listen(model, self._changed)
         self.hide()
 
     def _show(self, revealed: bool) -> None:
@@ -78,38 +84,35 @@ class ProfileView(View):
         self.readings.value = ""
         self.gaps_html.value = ""
 
-    def _changed(self, key: AnswerKey) -> None:
-        if key.worksheet == "spectrum" and self.revealed:
+    def _changed(self, change: Change) -> None:
+        relevant = change.kind == "couple" or (change.kind == "answer"
+                                               and change.worksheet == "spectrum")
+        if relevant and self.revealed:
             self.refresh()
 
     def refresh(self) -> None:
-        """Recompute from the store and update the figure in place."""
-        data = self.ctx.data()
-        names = {p: data.couple.name(p) for p in PARTNERS}
-        spectrum = self.ctx.content.spectrum
-        prof = profile(spectrum, {p: data.spectrum(p) for p in PARTNERS}, names)
-        summ = summary(prof)
-        gap_frame = gaps(spectrum, prof)
+        """Update the figure in place from the model's current scores."""
+        names = self.model.names()
+        scores = self.model.scores
         self.plot.set_names(names)
-        self.plot.update_frames(gap_frame, summ)
+        self.plot.update(scores)
         self.image.value = self.plot.png()
-        self._describe(names, summ, gap_frame)
+        self._describe(names, scores)
 
-    def _describe(self, names: dict[str, str], summ: pd.DataFrame, gap_frame: pd.DataFrame
-                  ) -> None:
+    def _describe(self, names: dict[str, str], scores: SessionScores) -> None:
         lines = []
-        for row in summ.itertuples():
+        for row in scores.summary.itertuples():
             missing = (f" (so far: {row.answered} of {row.total} items answered)"
                        if row.missing else "")
             lines.append(f"<li><b>{esc(row.name)}</b> {esc(row.reading_text)}{missing}</li>")
         self.readings.value = "<ul>" + "".join(lines) + "</ul>"
-        top = largest_gaps(gap_frame, 3)
+        top = scores.largest_gaps
         if top.empty:
-            compared = gap_frame["gap"].notna().sum()
+            compared = scores.gaps["gap"].notna().sum()
             text = ("You gave the same answer on every item you both answered."
                     if compared else "The gaps appear once you have both answered.")
             self.gaps_html.value = f"<h3>Where you differ most</h3><p>{text}</p>"
             return
         self.gaps_html.value = "<h3>Where you differ most</h3>" + "".join(
-            gap_sentences(row, names) for _, row in top.iterrows()
+            gap_sentences(self.model.content.spectrum, row, names) for _, row in top.iterrows()
         )

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import ipywidgets as w
 
 from ..content import SpectrumItem
 from ..responses import AnswerKey
-from ..scoring import zone_for
-from .common import SessionContext, View, error_html, esc, stylesheet
+from ..session import Change, SessionModel
+from ..wording import answer_words, position_text, scale_ticks
+from .common import View, error_html, esc, stylesheet
 
 __all__ = ["SpectrumItemView", "SpectrumView"]
-
-ZONE_WORDS = {
-    "toward dependence": "leans toward dependence",
-    "balanced": "balanced",
-    "toward hyper-independence": "leans toward hyper-independence",
-}
 
 
 class SpectrumItemView:
@@ -28,13 +21,12 @@ class SpectrumItemView:
     partner moves it or chooses the middle on purpose.
     """
 
-    def __init__(self, ctx: SessionContext, partner: str, item: SpectrumItem, number: int,
-                 total: int, on_answer: Callable[[], None] = lambda: None) -> None:
-        self.ctx, self.partner, self.item = ctx, partner, item
-        self._on_answer = on_answer
+    def __init__(self, model: SessionModel, partner: str, item: SpectrumItem, number: int,
+                 total: int) -> None:
+        self.model, self.partner, self.item = model, partner, item
         self._value: int | None = None
         self.key = AnswerKey("spectrum", partner, item.id, 0, "position")
-        scale = ctx.content.spectrum
+        scale = model.content.spectrum
         self.slider = w.IntSlider(
             value=0, min=scale.scale_min, max=scale.scale_max, step=1, readout=False,
             continuous_update=True, description="",
@@ -54,17 +46,17 @@ class SpectrumItemView:
         )
         statements = w.HTML(
             '<div class="tk-statements">'
-            f'<div><span class="tk-pole">{esc(scale.left_label)} (-3)</span>{esc(item.left)}</div>'
+            f'<div><span class="tk-pole">{esc(scale.left_label)} '
+            f'({position_text(scale.scale_min)})</span>{esc(item.left)}</div>'
             f'<div><span class="tk-pole">{esc(scale.middle_label)} (0)</span>'
             f'{esc(item.middle)}</div>'
-            f'<div><span class="tk-pole">{esc(scale.right_label)} (+3)</span>'
-            f'{esc(item.right)}</div></div>'
+            f'<div><span class="tk-pole">{esc(scale.right_label)} '
+            f'({position_text(scale.scale_max)})</span>{esc(item.right)}</div></div>'
         )
         ticks = w.HTML(
-            '<div class="tk-ticks">' + "".join(
-                f"<span>{v:+d}</span>" if v else "<span>0</span>"
-                for v in range(scale.scale_min, scale.scale_max + 1)
-            ) + "</div>"
+            '<div class="tk-ticks">'
+            + "".join(f"<span>{esc(label)}</span>" for _, label in scale_ticks(scale))
+            + "</div>"
         )
         self.widget = w.VBox(
             [header, statements, self.slider, ticks,
@@ -96,8 +88,9 @@ class SpectrumItemView:
             self.answer.value = '<span class="tk-unanswered-text">Not answered yet</span>'
         else:
             self.slider.remove_class("tk-unanswered")
-            zone = ZONE_WORDS[zone_for(value)]
-            self.answer.value = f'<span class="tk-answer">{value:+d} &middot; {zone}</span>'
+            words = answer_words(self.model.content.spectrum, value)
+            self.answer.value = (f'<span class="tk-answer">{position_text(value)} &middot; '
+                                 f"{esc(words)}</span>")
         self.middle_button.layout.display = "" if value is None else "none"
         self.clear_button.layout.display = "none" if value is None else ""
 
@@ -106,47 +99,60 @@ class SpectrumItemView:
             self._choose(change["new"])
 
     def _choose(self, value: int | None) -> None:
-        error = self.ctx.save(self.key, value)
+        error = self.model.save(self.key, value)  # on success the model calls changed()
         if error:
             self.status.value = error_html(error)
             self.show(self._value)
             return
         self.status.value = ""
-        self.show(value)
-        self._on_answer()
+
+    def changed(self, change: Change) -> None:
+        """The model saved a new value for this item (from here or any other view)."""
+        self.show(change.value)
 
 
 class SpectrumView(View):
     """All spectrum items for one partner, answered privately."""
 
-    def __init__(self, ctx: SessionContext, partner: str) -> None:
-        self.ctx, self.partner = ctx, partner
-        spectrum = ctx.content.spectrum
+    def __init__(self, model: SessionModel, partner: str) -> None:
+        self.model, self.partner = model, partner
+        spectrum = model.content.spectrum
         total = len(spectrum.items)
         self.items = [
-            SpectrumItemView(ctx, partner, item, i, total, self._update_progress)
+            SpectrumItemView(model, partner, item, i, total)
             for i, item in enumerate(spectrum.items, start=1)
         ]
+        self._by_key = {view.key: view for view in self.items}
         self.heading = w.HTML()
         self.progress = w.HTML()
         self.widget = w.VBox(
             [stylesheet(), self.heading, self.progress, *[v.widget for v in self.items]]
         )
         self.widget.add_class("tk-app")
-        self.refresh()
+        self._show_all()
+        self.listen(model, self._changed)
 
-    def refresh(self) -> None:
-        """Show what the store holds (used on opening and after reopening)."""
-        answers = self.ctx.data().spectrum(self.partner)
+    def _changed(self, change: Change) -> None:
+        if change.kind == "answer" and change.key in self._by_key:
+            self._by_key[change.key].changed(change)
+            self._update_progress()
+        elif change.kind == "couple":
+            self._heading()
+
+    def _show_all(self) -> None:
+        answers = self.model.data.spectrum(self.partner)
         for view in self.items:
             view.show(answers.get(view.item.id))
-        name = self.ctx.names()[self.partner]
-        spectrum = self.ctx.content.spectrum
+        self._heading()
+        self._update_progress()
+
+    def _heading(self) -> None:
+        name = self.model.names()[self.partner]
+        spectrum = self.model.content.spectrum
         self.heading.value = (
             f"<h2>{esc(name)}: {esc(spectrum.title)}</h2>"
             f'<p class="tk-intro">{esc(spectrum.intro)}</p>'
         )
-        self._update_progress()
 
     def _update_progress(self) -> None:
         done = sum(1 for view in self.items if view.value is not None)

@@ -1,0 +1,140 @@
+"""Schema changes as named steps, each recorded in the file once it has run.
+
+A store knows exactly which steps it has had (the ``schema_migrations``
+table), so ``pending`` can say what an upgrade would do without writing a
+byte, and a store that holds a step this version does not know was written by
+a newer toolkit and is refused. ``PRAGMA user_version`` mirrors the number of
+steps applied, so a glance at the header tells old from new.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+
+__all__ = ["MIGRATIONS", "Migration", "applied", "pending"]
+
+
+@dataclass(frozen=True)
+class Migration:
+    name: str
+    description: str
+    apply: Callable[[sqlite3.Connection], None]
+
+
+def _initial(conn: sqlite3.Connection) -> None:
+    conn.execute("""
+        CREATE TABLE couples (
+            id TEXT PRIMARY KEY,
+            partner_a TEXT NOT NULL,
+            partner_b TEXT NOT NULL,
+            notes TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL
+        )""")
+    conn.execute("""
+        CREATE TABLE sessions (
+            id INTEGER PRIMARY KEY,
+            couple_id TEXT NOT NULL REFERENCES couples(id) ON DELETE CASCADE,
+            number INTEGER NOT NULL,
+            date TEXT NOT NULL,
+            facilitator TEXT NOT NULL DEFAULT '',
+            created_at TEXT NOT NULL,
+            UNIQUE (couple_id, number)
+        )""")
+    conn.execute("""
+        CREATE TABLE plan_rows (
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            section TEXT NOT NULL,
+            row INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            PRIMARY KEY (session_id, section, row)
+        )""")
+    conn.execute("""
+        CREATE TABLE answers (
+            session_id INTEGER NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+            worksheet TEXT NOT NULL,
+            partner TEXT NOT NULL,
+            item TEXT NOT NULL,
+            row INTEGER NOT NULL,
+            field TEXT NOT NULL,
+            value TEXT NOT NULL,
+            updated_at TEXT NOT NULL,
+            PRIMARY KEY (session_id, worksheet, partner, item, row, field)
+        )""")
+
+
+def _carried_rows(conn: sqlite3.Connection) -> None:
+    # Where a plan row carried into a follow-up session was first written.
+    conn.execute("ALTER TABLE plan_rows ADD COLUMN origin_session INTEGER")
+    conn.execute("ALTER TABLE plan_rows ADD COLUMN origin_row INTEGER")
+
+
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration("0001_initial", "couples, sessions, plan rows and answers", _initial),
+    Migration("0002_carried_plan_rows", "plan rows remember the session they were carried "
+              "from", _carried_rows),
+)
+
+NAMES = tuple(m.name for m in MIGRATIONS)
+
+
+def applied(conn: sqlite3.Connection) -> list[str]:
+    """Names of the steps this store has had, in order. Read-only.
+
+    Stores from before steps were recorded hold only ``user_version``; their
+    first steps are inferred from it.
+    """
+    has_table = conn.execute(
+        "SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_migrations'"
+    ).fetchone()
+    if has_table:
+        return [name for (name,) in conn.execute(
+            "SELECT name FROM schema_migrations ORDER BY rowid")]
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    return list(NAMES[:version])
+
+
+def pending(conn: sqlite3.Connection) -> list[Migration]:
+    """The steps an upgrade would run, in order. Read-only."""
+    done = set(applied(conn))
+    return [m for m in MIGRATIONS if m.name not in done]
+
+
+def unknown(conn: sqlite3.Connection) -> list[str]:
+    """Steps recorded in the store that this toolkit does not know (a newer toolkit)."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    names = applied(conn)
+    extra = [n for n in names if n not in NAMES]
+    if not extra and version > len(MIGRATIONS):
+        extra = [f"schema version {version}"]
+    return extra
+
+
+def run(conn: sqlite3.Connection, steps: list[Migration], stamp: Callable[[], str]) -> None:
+    """Apply ``steps`` inside the caller's transaction and record each."""
+    conn.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations ("
+        "name TEXT PRIMARY KEY, description TEXT NOT NULL, applied_at TEXT NOT NULL)"
+    )
+    done = {name for (name,) in conn.execute("SELECT name FROM schema_migrations")}
+    # A store from before steps were recorded: note the ones it already had.
+    for name in applied_before_table(conn):
+        if name not in done:
+            step = next(m for m in MIGRATIONS if m.name == name)
+            conn.execute("INSERT INTO schema_migrations VALUES (?,?,?)",
+                         (name, step.description, "before recording"))
+            done.add(name)
+    for step in steps:
+        if step.name in done:
+            continue
+        step.apply(conn)
+        conn.execute("INSERT INTO schema_migrations VALUES (?,?,?)",
+                     (step.name, step.description, stamp()))
+        done.add(step.name)
+    conn.execute(f"PRAGMA user_version={len(done)}")
+
+
+def applied_before_table(conn: sqlite3.Connection) -> list[str]:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    return list(NAMES[:version])

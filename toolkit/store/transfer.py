@@ -1,0 +1,306 @@
+"""Moving couples in and out of a store: versioned JSON and a tidy CSV.
+
+Written against the ``SessionStore`` interface only. An import is checked
+completely before anything is written, so a bad file leaves the store as it
+was; an export is written to a private temporary file and renamed into place,
+so a full disk never leaves half a file behind.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import IO, Any
+
+from ..content import Content
+from ..files import private_writer
+from ..responses import (
+    COUPLE,
+    AnswerError,
+    AnswerKey,
+    Couple,
+    clean_name,
+    clean_text,
+    slugify,
+    validate_answer,
+    validate_date,
+)
+from .base import (
+    AnswerRecord,
+    CoupleRecord,
+    PlanRowRecord,
+    SessionRecord,
+    SessionStore,
+    StoreError,
+)
+
+__all__ = [
+    "CSV_HEADER",
+    "EXPORT_FORMAT",
+    "EXPORT_VERSION",
+    "export_couple",
+    "export_csv",
+    "export_json",
+    "import_couple",
+    "read_export",
+]
+
+EXPORT_FORMAT = "couples-toolkit/couple"
+EXPORT_VERSION = 2  # 2: plan rows record the session they were carried from
+CSV_HEADER = ["couple_id", "partner_a", "partner_b", "session", "date", "worksheet",
+              "partner", "partner_name", "item", "row", "field", "value", "updated_at"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+
+
+def record_to_dict(record: CoupleRecord, content: Content) -> dict[str, Any]:
+    c = record.couple
+    sessions = []
+    for s in record.sessions:
+        rows = []
+        for r in s.plan_rows:
+            row: dict[str, Any] = {"section": r.section, "row": r.row, "created_at": r.created_at}
+            if r.origin_session is not None:
+                row["origin_session"] = r.origin_session
+                row["origin_row"] = r.origin_row
+            rows.append(row)
+        sessions.append({
+            "number": s.number,
+            "date": s.date,
+            "facilitator": s.facilitator,
+            "created_at": s.created_at,
+            "plan_rows": rows,
+            "answers": [
+                {"worksheet": a.key.worksheet, "partner": a.key.partner, "item": a.key.item,
+                 "row": a.key.row, "field": a.key.field, "value": a.value,
+                 "updated_at": a.updated_at}
+                for a in s.answers
+            ],
+        })
+    return {
+        "format": EXPORT_FORMAT,
+        "version": EXPORT_VERSION,
+        "worksheets": content.versions,
+        "couple": {"id": c.id, "partner_a": c.partner_a, "partner_b": c.partner_b,
+                   "notes": c.notes, "created_at": c.created_at},
+        "sessions": sessions,
+    }
+
+
+def export_couple(store: SessionStore, couple_id: str) -> dict[str, Any]:
+    """The couple as a versioned, self-describing dictionary (JSON-ready)."""
+    return record_to_dict(store.couple_record(couple_id), store.content)
+
+
+def export_json(store: SessionStore, couple_id: str, path: str | os.PathLike[str]) -> Path:
+    """Write the export privately (0600); an existing file is never overwritten."""
+    text = json.dumps(export_couple(store, couple_id), ensure_ascii=False, indent=2) + "\n"
+    with private_writer(path) as fh:
+        fh.write(text.encode("utf-8"))
+    return Path(path)
+
+
+def read_export(path: str | os.PathLike[str]) -> Any:
+    source = Path(path)
+    try:
+        raw = source.read_bytes()
+    except FileNotFoundError:
+        raise StoreError(f"{source}: file not found") from None
+    except IsADirectoryError:
+        raise StoreError(f"{source}: is a folder, not an export file") from None
+    try:
+        return json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise StoreError(f"{source}: not a toolkit export (not UTF-8 text)") from None
+    except json.JSONDecodeError as exc:
+        raise StoreError(
+            f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
+        ) from None
+
+
+def import_couple(
+    store: SessionStore, data: Mapping[str, Any] | str | os.PathLike[str], *,
+    couple_id: str | None = None,
+) -> Couple:
+    """Add an exported couple. Everything is checked first; on any problem nothing
+    is written. ``couple_id`` imports under a new id (e.g. a second copy)."""
+    source = "import"
+    if not isinstance(data, Mapping):
+        source = str(data)
+        data = read_export(data)
+    record = parse_export(data, store.content, source)
+    cid = slugify(couple_id) if couple_id else record.couple.id
+    try:
+        return store.insert_couple_record(record, cid)
+    except StoreError as exc:
+        if "already in the store" in str(exc):
+            raise StoreError(f"{source}: {exc}") from None
+        raise
+
+
+def parse_export(data: Any, content: Content, source: str) -> CoupleRecord:
+    """Check an export completely; returns it as a record or raises StoreError."""
+
+    def fail(where: str, message: str) -> StoreError:
+        return StoreError(f"{source}: {where}: {message}; nothing was imported")
+
+    def mapping(value: Any, where: str, keys: set[str], optional: set[str] = frozenset()
+                ) -> Mapping[str, Any]:
+        if not isinstance(value, Mapping):
+            raise fail(where, "expected an object")
+        missing = sorted(keys - set(value))
+        if missing:
+            raise fail(where, f"missing field '{missing[0]}'")
+        extra = sorted(set(value) - keys - optional)
+        if extra:
+            raise fail(where, f"unknown field '{extra[0]}'")
+        return value
+
+    def text(value: Any, where: str) -> str:
+        if not isinstance(value, str):
+            raise fail(where, f"expected text, got {type(value).__name__}")
+        return value
+
+    def whole(value: Any, where: str, lo: int = 0) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < lo:
+            raise fail(where, f"expected a whole number {lo} or more, got {value!r}")
+        return value
+
+    if not isinstance(data, Mapping) or data.get("format") != EXPORT_FORMAT:
+        raise StoreError(f"{source}: not a couple export from this toolkit; nothing was imported")
+    top = mapping(data, "file", {"format", "version", "worksheets", "couple", "sessions"})
+    version = top["version"]
+    if isinstance(version, bool) or not isinstance(version, int):
+        raise fail("version", f"expected a whole number, got {version!r}")
+    if version > EXPORT_VERSION:
+        raise fail("version", f"written by a newer toolkit (format {version}; this one reads "
+                   f"up to {EXPORT_VERSION})")
+    if top["worksheets"] != content.versions:
+        raise fail("worksheets", f"made with worksheet versions {top['worksheets']!r}, but the "
+                   f"worksheets in use are {content.versions!r}")
+    couple = mapping(top["couple"], "couple", {"id", "partner_a", "partner_b", "notes",
+                                                "created_at"})
+    row_extra = {"origin_session", "origin_row"} if version >= 2 else set()
+    sessions: list[SessionRecord] = []
+    try:
+        if text(couple["id"], "couple.id") != slugify(couple["id"]):
+            raise fail("couple.id", f"{couple['id']!r} is not a valid couple id")
+        the_couple = Couple(
+            couple["id"], clean_name(couple["partner_a"], "couple.partner_a"),
+            clean_name(couple["partner_b"], "couple.partner_b"),
+            clean_text(couple["notes"], "couple.notes"),
+            text(couple["created_at"], "couple.created_at"),
+        )
+        if not isinstance(top["sessions"], list):
+            raise fail("sessions", "expected a list")
+        numbers: set[int] = set()
+        for i, s in enumerate(top["sessions"], start=1):
+            where = f"sessions[{i}]"
+            s = mapping(s, where, {"number", "date", "facilitator", "created_at",
+                                   "plan_rows", "answers"})
+            number = whole(s["number"], f"{where}.number", 1)
+            if number in numbers:
+                raise fail(f"{where}.number", f"session {number} appears twice")
+            numbers.add(number)
+            date = validate_date(s["date"], f"{where}.date", allow_empty=False)
+            who = clean_text(s["facilitator"], f"{where}.facilitator", limit=200)
+            created = text(s["created_at"], f"{where}.created_at")
+            if not isinstance(s["plan_rows"], list) or not isinstance(s["answers"], list):
+                raise fail(where, "plan_rows and answers must be lists")
+            rows: dict[tuple[str, int], PlanRowRecord] = {}
+            for j, r in enumerate(s["plan_rows"], start=1):
+                rw = f"{where}.plan_rows[{j}]"
+                r = mapping(r, rw, {"section", "row", "created_at"}, row_extra)
+                section = text(r["section"], f"{rw}.section")
+                if section not in content.boundaries.ids or (
+                        content.boundaries.section(section).kind != "table"):
+                    raise fail(f"{rw}.section", f"unknown plan table {section!r}")
+                key = (section, whole(r["row"], f"{rw}.row", 1))
+                if key in rows:
+                    raise fail(rw, f"row {key[1]} of {section!r} appears twice")
+                origin = (None, None)
+                if "origin_session" in r or "origin_row" in r:
+                    origin = (whole(r.get("origin_session"), f"{rw}.origin_session", 1),
+                              whole(r.get("origin_row"), f"{rw}.origin_row", 1))
+                rows[key] = PlanRowRecord(section, key[1], text(r["created_at"],
+                                                                 f"{rw}.created_at"), *origin)
+            answers: dict[AnswerKey, AnswerRecord] = {}
+            for j, a in enumerate(s["answers"], start=1):
+                aw = f"{where}.answers[{j}]"
+                a = mapping(a, aw, {"worksheet", "partner", "item", "row", "field", "value",
+                                    "updated_at"})
+                key = AnswerKey(text(a["worksheet"], aw), text(a["partner"], aw),
+                                text(a["item"], aw), whole(a["row"], f"{aw}.row"),
+                                text(a["field"], aw))
+                if key in answers:
+                    raise fail(aw, f"{key.describe()} appears twice")
+                if a["value"] is None:
+                    raise fail(f"{aw}.value", "an answer must have a value")
+                if validate_answer(content, key, a["value"]) != a["value"]:
+                    raise fail(f"{aw}.value", f"{a['value']!r} is not in its stored form")
+                if key.worksheet == "boundaries" and key.row and (key.item, key.row) not in rows:
+                    raise fail(aw, f"{key.describe()} refers to a plan row that does not exist")
+                answers[key] = AnswerRecord(key, a["value"], text(a["updated_at"],
+                                                                   f"{aw}.updated_at"))
+            sessions.append(SessionRecord(number, date, who, created, tuple(rows.values()),
+                                          tuple(answers.values())))
+    except AnswerError as exc:
+        raise StoreError(f"{source}: {exc}; nothing was imported") from None
+    return CoupleRecord(the_couple, tuple(sorted(sessions, key=lambda s: s.number)))
+
+
+# --- CSV --------------------------------------------------------------------------------
+
+
+def safe_cell(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula gets a leading apostrophe."""
+    if isinstance(value, str) and value[:1] in FORMULA_START:
+        return "'" + value
+    return value
+
+
+def csv_rows(store: SessionStore, couple_id: str | None = None) -> Iterator[list[Any]]:
+    """Every answer as one row, a couple at a time (memory stays flat however big
+    the store is)."""
+    ids = [store.couple(couple_id).id] if couple_id else [c.id for c in store.couples()]
+    for cid in ids:
+        record = store.couple_record(cid)
+        c = record.couple
+        for s in record.sessions:
+            for a in s.answers:
+                k = a.key
+                name = c.name(k.partner) if k.partner != COUPLE else ""
+                value = a.value
+                if isinstance(value, bool):
+                    value = "true" if value else "false"
+                yield [safe_cell(c.id), safe_cell(c.partner_a), safe_cell(c.partner_b),
+                       s.number, s.date, k.worksheet, k.partner, safe_cell(name),
+                       safe_cell(k.item), k.row, safe_cell(k.field), safe_cell(value),
+                       a.updated_at]
+
+
+def write_csv(store: SessionStore, fh: IO[str], couple_id: str | None = None) -> None:
+    out = csv.writer(fh)
+    out.writerow(CSV_HEADER)
+    for row in csv_rows(store, couple_id):
+        out.writerow(row)
+
+
+def export_csv(store: SessionStore, target: str | os.PathLike[str] | IO[str],
+               couple_id: str | None = None) -> None:
+    """All answers as one tidy table: a row per answer, for spreadsheets or pandas.
+
+    Written as it is read, a couple at a time. Text that a spreadsheet would
+    run as a formula gets a leading apostrophe, so opening the file is safe.
+    """
+    if not isinstance(target, (str, os.PathLike)):
+        write_csv(store, target, couple_id)
+        return
+    with private_writer(target) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        write_csv(store, text, couple_id)
+        text.flush()
+        text.detach()
