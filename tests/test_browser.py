@@ -69,9 +69,11 @@ def page(browser, request):
 
 
 def answers_in(data_dir: Path) -> dict:
+    """What the store holds for the session created last."""
     db = sqlite3.connect(data_dir / "sessions.sqlite3")
     try:
-        rows = db.execute("SELECT partner, item, field, value FROM answers").fetchall()
+        rows = db.execute("SELECT partner, item, field, value FROM answers WHERE session_id = "
+                          "(SELECT max(id) FROM sessions)").fetchall()
     finally:
         db.close()
     return {(p, i, f): v for p, i, f, v in rows}
@@ -132,12 +134,12 @@ def test_session_in_jupyterlab(page):
             "before => { const img = document.querySelector('.tk-app img');"
             " return img && img.src && img.src !== before; }", arg=before)
 
-        step(page, "5 Origins")
+        step(page, "6 Origins")
         note = page.get_by_placeholder("Notes (saved as you type)").first
         note.fill(f"{HOSTILE} שלום")
         page.get_by_role("button", name="Quite a bit").first.click()
 
-        step(page, "7 Finish")
+        step(page, "8 Finish")
         page.get_by_role("button", name="Export PDF report").click()
         link = page.locator("a.tk-download")
         link.wait_for()
@@ -157,11 +159,12 @@ def test_session_in_jupyterlab(page):
         page.get_by_role("menuitem", name=re.compile("Restart Kernel and Run All Cells")).click()
         page.get_by_role("button", name="Confirm Kernel Restart").click()
         page.get_by_text("A new couple").wait_for(timeout=60_000)
+        page.get_by_text("| Idle").wait_for(timeout=60_000)  # widgets connected again
         page.get_by_role("button", name="Open").click()
         page.get_by_text("This part is for").wait_for()
         assert handle(page, 0).get_attribute("aria-valuenow") == "1.0"
         assert handle(page, 1).get_attribute("aria-valuenow") == "-1.0"
-        step(page, "5 Origins")
+        step(page, "6 Origins")
         restored = page.get_by_placeholder("Notes (saved as you type)").first.input_value()
         assert restored == f"{HOSTILE} שלום"
         assert page.dialogs == []  # the markup never ran
@@ -178,7 +181,7 @@ def test_session_in_voila(page):
         page.get_by_text(f"Ana {HOSTILE} & Bo").wait_for()
         press_on(page, 2, "ArrowRight")
         page.get_by_text("+1 · near the middle").wait_for()
-        step(page, "7 Finish")
+        step(page, "8 Finish")
         page.get_by_role("button", name="Export PDF report").click()
         with page.expect_download() as download:
             page.locator("a.tk-download").click()
@@ -250,3 +253,51 @@ def test_keyboard_only_worksheet(page, where):
             "asking_for_help", "sharing_feelings", "decisions")]
         assert positions == ["1", "-1", "1"]
         assert sum(1 for key in saved if key[0] == "a") == 11
+
+
+def test_follow_up_session_and_progress_in_voila(page, tmp_path):
+    """A returning couple: a follow-up session shows last time's plan, and the progress
+    chart changes as the partners answer."""
+    from toolkit.demo import seed_demos
+    from toolkit.store import Store
+
+    data = tmp_path / "data"
+    with Store(data) as store:
+        seed_demos(store)
+    with voila_server("notebooks/01_couple_session.ipynb", data_dir=data) as server:
+        page.goto(server.url)
+        page.get_by_text("A new couple").wait_for(timeout=60_000)
+        page.locator("select").first.select_option(label="Kim & Kevin  (demo-kim-kevin)")
+        page.get_by_label("Start a follow-up session today").check()
+        page.get_by_role("button", name="Open").click()
+        page.get_by_text("This part is for Kim alone").wait_for()
+        page.get_by_text("Session 3,").wait_for()
+        press_on(page, 0, "ArrowRight")
+        press_on(page, 1, "ArrowLeft")
+        page.get_by_text("2 of 11 answered").wait_for()
+
+        step(page, "7 Plan")
+        page.get_by_text("From session 1: how did it go?").first.wait_for()
+        assert page.get_by_text("From session 2: how did it go?").count() == 1
+        assert page.locator("textarea").filter(has_text="").count() > 0
+        ask = page.get_by_placeholder("The request").first
+        assert ask.input_value() == "Ask Kevin to come with me to pick a present for my sister"
+
+        step(page, "5 Progress")
+        page.get_by_role("button", name="Reveal progress").click()
+        picture = page.locator(".tk-app img").first
+        picture.wait_for()
+        page.get_by_text("3 sessions so far").wait_for()
+        before = picture.get_attribute("src")
+        step(page, "2 Kim")
+        press_on(page, 0, "ArrowRight")  # +1 -> +2
+        page.get_by_text("+2 · leans toward hyper-independence").first.wait_for()
+        step(page, "5 Progress")
+        page.get_by_role("button", name="Reveal progress").click()
+        page.wait_for_function(
+            "before => { const img = document.querySelector('.tk-app img');"
+            " return img && img.src && img.src !== before; }", arg=before)
+        saved = answers_in(server.data_dir)
+        assert saved[("a", "asking_for_help", "position")] == "2"
+        assert saved[("a", "sharing_feelings", "position")] == "-1"
+        assert page.dialogs == []

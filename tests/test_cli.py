@@ -26,7 +26,8 @@ def test_every_command_has_help():
     parser = build_parser()
     sub = next(a for a in parser._actions if a.dest == "command")
     assert set(sub.choices) == {"where", "demo", "list", "show", "export", "import", "delete",
-                                "report", "blank", "import-form"}
+                                "report", "blank", "import-form", "sessions", "progress",
+                                "session"}
     for name, p in sub.choices.items():
         assert p.format_help().startswith("usage: python -m toolkit " + name)
 
@@ -40,11 +41,11 @@ def test_demo_is_idempotent_and_list_shows_both(capsys, demo):
     code, out, _ = run(capsys, *demo, "list")
     assert code == 0
     assert "demo-kim-kevin" in out and "Kim & Kevin" in out
-    assert "demo-alison-brett" in out and "(1 session, last 2026-11-03)" in out
+    assert "demo-alison-brett" in out and "(2 sessions, last 2026-12-01)" in out
 
 
 def test_show_prints_scores_and_prompts(capsys, demo):
-    code, out, _ = run(capsys, *demo, "show", "demo-kim-kevin")
+    code, out, _ = run(capsys, *demo, "show", "demo-kim-kevin", "--session", "1")
     assert code == 0
     assert "Time apart and time together    3     -3    6            yes" in out
     assert "Kim: leans toward hyper-independence" in out
@@ -72,7 +73,7 @@ def test_csv_to_stdout(capsys, demo):
     code, out, _ = run(capsys, *demo, "export", "--csv", "-o", "-")
     assert code == 0
     assert out.splitlines()[0].startswith("couple_id,partner_a,partner_b,session")
-    assert sum(1 for line in out.splitlines() if ",spectrum," in line) == 44
+    assert sum(1 for line in out.splitlines() if ",spectrum," in line) == 88
 
 
 def test_delete_all(capsys, demo, data_dir):
@@ -117,10 +118,10 @@ def test_demo_couples_tell_two_different_stories(data_dir, content):
         assert sorted(seed_demos(store)) == ["demo-alison-brett", "demo-kim-kevin"]
         assert seed_demos(store) == []
         kk = score_session(content.spectrum, store.load_session(
-            store.session("demo-kim-kevin").id))
+            store.session("demo-kim-kevin", 1).id))
         ab = score_session(content.spectrum, store.load_session(
-            store.session("demo-alison-brett").id))
-        plan = store.load_session(store.session("demo-alison-brett").id).plan("agreements")
+            store.session("demo-alison-brett", 1).id))
+        plan = store.load_session(store.session("demo-alison-brett", 1).id).plan("agreements")
     assert kk.couple["mean_gap"].iloc[0] > 3 and len(kk.opposite_poles) >= 5
     assert ab.couple["mean_gap"].iloc[0] < 1 and len(ab.opposite_poles) == 0
     assert set(ab.summary["reading"]) == {"balanced"}

@@ -69,7 +69,7 @@ def demo_store(data_dir, content):
 
 
 def test_demo_report_reads_in_order(demo_store, tmp_path):
-    info = demo_store.session("demo-kim-kevin")
+    info = demo_store.session("demo-kim-kevin", 1)
     path = tmp_path / "report.pdf"
     path.write_bytes(report_of(demo_store, info.id))
     qpdf_ok(path)
@@ -300,6 +300,6 @@ def test_cli_report_blank_and_import_form(capsys, data_dir, tmp_path):
     assert main([*d, "blank", "--fillable", "-o", str(form)]) == 0
     filled = fill(form, tmp_path / "filled.pdf", {"spectrum.a.decisions": "/m1"})
     assert main([*d, "import-form", str(filled), "--couple", "demo-alison-brett"]) == 0
-    assert "session 2" in capsys.readouterr().out
+    assert "session 3" in capsys.readouterr().out
     assert main([*d, "import-form", str(out), "--couple", "demo-alison-brett"]) == 1
     assert "not a worksheet form" in capsys.readouterr().err

@@ -42,7 +42,7 @@ def test_create_with_bad_names_says_what_is_wrong(data_dir, content):
     app.create_button.click()
     assert "partner A&#x27;s name: a name is needed" in app.setup_status.value
     assert app.model is None and app.store.couples() == []
-    app.go(3)
+    app.go_to("profiles")
     assert app.step == "couple"
 
 
@@ -73,7 +73,7 @@ def test_profiles_stay_hidden_until_revealed_then_follow_each_move(app):
     for view in items(app, "a"):
         view.slider.value = 2
     items(app, "b")[0].slider.value = -2
-    app.go(3)
+    app.go_to("profiles")
     profile = app.views["profiles"]
     assert not profile.revealed and bytes(profile.image.value) == b""
     assert profile.shown.layout.display == "none"
@@ -100,7 +100,7 @@ def test_profiles_stay_hidden_until_revealed_then_follow_each_move(app):
 
 
 def test_origins_resonance_notes_and_summary(app):
-    app.go(4)
+    app.go_to("origins")
     view = app.views["origins_a"].sections[0]
     view.resonance.value = 3
     view.notes.value = HOSTILE
@@ -180,13 +180,13 @@ def test_free_text_is_shown_literally_everywhere(data_dir, content):
     assert "&lt;script&gt;" in html and "<script>" not in html
     app.views["spectrum_a"].items[0].slider.value = 3
     app.views["spectrum_b"].items[0].slider.value = -3
-    app.go(3)
+    app.go_to("profiles")
     app.views["profiles"].reveal()
     shown = app.views["profiles"].gaps_html.value + app.views["profiles"].readings.value
     assert "<script>" not in shown and "&lt;script&gt;x&lt;/script&gt;" in shown
     assert "&lt;b&gt;Ana&lt;/b&gt;, you placed yourself at +3" in shown
     assert app.views["profiles"].image.value[:4] == b"\x89PNG"
-    app.go(4)
+    app.go_to("origins")
     app.origins_partner.value = "summary"
     assert "<script>x" not in app.views["origins_summary"].widget.value
 
@@ -194,11 +194,11 @@ def test_free_text_is_shown_literally_everywhere(data_dir, content):
 def test_step_navigation_back_and_forth(app):
     app.next.click()
     assert app.step == "spectrum_b"
-    app.steps.value = 5
+    app.steps.value = 6
     assert app.step == "plan" and app.body.children[0] is app.views["plan"].widget
     app.back.click()
     assert app.step == "origins"
-    app.go(6)
+    app.go_to("finish")
     assert app.next.disabled
     assert "Finishing the session" in app.body.children[0].children[0].value
     app.go(0)
@@ -233,7 +233,7 @@ def test_finish_exports_pdfs_with_download_links(app):
     import base64
 
     items(app, "a")[0].slider.value = 2
-    app.go(6)
+    app.go_to("finish")
     path = app.export_report()
     assert path.parent == app.store.data_dir / "reports" / app.model.couple_id
     assert oct(path.stat().st_mode)[-3:] == "600"
@@ -254,7 +254,7 @@ def test_emoji_names_are_reported_when_exporting(data_dir, content):
     couple = store.create_couple("Noa 🎉", "Sami")
     app = SessionApp(store=store)
     app.start(couple.id)
-    app.go(6)
+    app.go_to("finish")
     app.report_button.click()
     assert "U+1F389 PARTY POPPER" in app.downloads.value
     assert "Download" in app.downloads.value

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .content import ContentError, load_content
 from .files import FileWriteError
-from .responses import AnswerError
+from .responses import AnswerError, SessionInfo
 from .store import Store, StoreError, default_data_dir
 
 EXIT_ERROR = 1
@@ -95,6 +95,102 @@ def cmd_show(args: argparse.Namespace) -> None:
             print(f"- {row.title} (gap {row.gap}): {row.prompt}")
 
 
+def _answered(store: Store, info: SessionInfo) -> str:
+    data = store.load_session(info.id)
+    total = len(store.content.spectrum.items)
+    a, b = (len(data.spectrum(p)) for p in ("a", "b"))
+    origins = sum(1 for k in data.answers if k.worksheet == "origins")
+    rows = sum(len(r) for r in data.plan_rows.values())
+    return (f"spectrum {a}/{total} and {b}/{total}, {origins} origin answer"
+            f"{'s' if origins != 1 else ''}, {rows} plan row{'s' if rows != 1 else ''}")
+
+
+def cmd_sessions(args: argparse.Namespace) -> None:
+    with _store(args) as store:
+        couple = store.couple(args.couple)
+        sessions = store.sessions(couple.id)
+        print(f"{couple.partner_a} & {couple.partner_b} ({couple.id})")
+        if not sessions:
+            print("no sessions yet (start one with: python -m toolkit session new "
+                  f"{couple.id})")
+        for info in sessions:
+            who = f", with {info.facilitator}" if info.facilitator else ""
+            print(f"  session {info.number}  {info.date}{who}: {_answered(store, info)}")
+
+
+def cmd_progress(args: argparse.Namespace) -> None:
+    import pandas as pd
+
+    from .session import SessionModel
+    from .wording import position_text
+
+    with _store(args) as store:
+        model = SessionModel.open(store, args.couple)
+        frame, summary = model.progress()
+    names = model.names()
+    print(f"{names['a']} & {names['b']}: {len(summary)} session"
+          f"{'s' if len(summary) != 1 else ''}\n")
+
+    def cell(value: object) -> str:
+        return "-" if value is None or pd.isna(value) else position_text(int(value))
+
+    for partner in ("a", "b"):
+        mine = frame[frame["partner"] == partner]
+        table = mine.pivot(index="title", columns="session", values="position")
+        table = table.reindex([i.title for i in model.content.spectrum.items])
+        table.columns = [f"session {c}" for c in table.columns]
+        table.index.name = names[partner]
+        with pd.option_context("display.width", 160, "display.max_colwidth", 44):
+            print(table.apply(lambda col: col.map(cell)).to_string())
+        print()
+    def signed(value: float) -> str:
+        return "-" if pd.isna(value) else f"{value:+.2f}"
+
+    for row in summary.itertuples():
+        lean = " ".join(f"{names[p]} {signed(getattr(row, f'lean_{p}'))}" for p in ("a", "b"))
+        gap = "-" if pd.isna(row.mean_gap) else f"{row.mean_gap:.2f}"
+        print(f"session {row.session} ({row.date}): lean {lean}; mean gap {gap}; "
+              f"{row.opposite_pole_count} item(s) at opposite poles")
+
+
+def cmd_session(args: argparse.Namespace) -> None:
+    from .session import start_follow_up
+
+    with _store(args) as store:
+        if args.action == "new":
+            info = start_follow_up(store, args.couple, date=args.date,
+                                   facilitator=args.facilitator)
+            rows = sum(len(r) for r in store.load_session(info.id).plan_rows.values())
+            print(f"started session {info.number} for {args.couple} on {info.date}"
+                  + (f"; {rows} plan row{'s' if rows != 1 else ''} carried forward"
+                     if rows else ""))
+            return
+        info = store.session(args.couple, args.session)
+        if args.action == "edit":
+            if args.date is None and args.facilitator is None:
+                raise UserError("say what to change: --date YYYY-MM-DD and/or --facilitator NAME")
+            info = store.update_session(info.id, date=args.date, facilitator=args.facilitator)
+            who = f", facilitator {info.facilitator}" if info.facilitator else ""
+            print(f"session {info.number} of {args.couple}: {info.date}{who}")
+            return
+        if args.session is None:
+            raise UserError("name the session to delete with --session N "
+                            f"(see: python -m toolkit sessions {args.couple})")
+        _confirm(args, f"session {info.number} of '{args.couple}' ({info.date})")
+        store.delete_session(info.id)
+        print(f"deleted session {info.number} of {args.couple}")
+
+
+def _confirm(args: argparse.Namespace, target: str) -> None:
+    if args.yes:
+        return
+    if not sys.stdin.isatty():
+        raise UserError(f"deleting {target} cannot be undone; add --yes to confirm")
+    answer = input(f"Delete {target} for good? Type 'delete' to confirm: ")
+    if answer.strip() != "delete":
+        raise UserError("nothing was deleted")
+
+
 def cmd_export(args: argparse.Namespace) -> None:
     from .store import transfer
 
@@ -129,12 +225,7 @@ def cmd_delete(args: argparse.Namespace) -> None:
     if bool(args.couple) == bool(args.all):
         raise UserError("name one couple to delete, or use --all to delete every couple")
     target = "every couple in the store" if args.all else f"couple '{args.couple}'"
-    if not args.yes:
-        if not sys.stdin.isatty():
-            raise UserError(f"deleting {target} cannot be undone; add --yes to confirm")
-        answer = input(f"Delete {target} for good? Type 'delete' to confirm: ")
-        if answer.strip() != "delete":
-            raise UserError("nothing was deleted")
+    _confirm(args, target)
     store = _store(args)
     if args.all:
         store.delete_everything()
@@ -173,8 +264,9 @@ def cmd_report(args: argparse.Namespace) -> None:
 
     with _store(args) as store:
         model = SessionModel.open(store, args.couple, args.session)
+        since = model.since_last_time()
     data = _with_warnings(lambda: session_report(model.content, model.data, model.scores,
-                                                 facilitator=args.facilitator))
+                                                 facilitator=args.facilitator, since=since))
     _write(data, args.output or f"{args.couple}-session-{model.info.number}.pdf")
 
 
@@ -226,6 +318,27 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("couple", help="couple id (see 'list')")
     p.add_argument("--session", type=int, metavar="N", help="session number (default: latest)")
     p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("sessions", help="list a couple's sessions and how much each holds")
+    p.add_argument("couple", help="couple id (see 'list')")
+    p.set_defaults(func=cmd_sessions)
+
+    p = sub.add_parser("progress", help="a couple's answers across sessions (item x session)")
+    p.add_argument("couple", help="couple id (see 'list')")
+    p.set_defaults(func=cmd_progress)
+
+    p = sub.add_parser("session", help="start a follow-up session, correct one, or delete one")
+    p.add_argument("action", choices=["new", "edit", "delete"],
+                   help="new: a follow-up that carries the plan forward; edit: change the date "
+                        "or facilitator; delete: remove one session for good")
+    p.add_argument("couple", help="couple id (see 'list')")
+    p.add_argument("--session", type=int, metavar="N",
+                   help="which session to edit or delete (edit: default latest)")
+    p.add_argument("--date", metavar="YYYY-MM-DD", help="the session's date (new: default today)")
+    p.add_argument("--facilitator", metavar="NAME",
+                   help="the facilitator's name (new: default the last session's)")
+    p.add_argument("--yes", action="store_true", help="delete without asking")
+    p.set_defaults(func=cmd_session)
 
     p = sub.add_parser("export", help="export a couple to JSON, or answers to CSV")
     p.add_argument("couple", nargs="?", help="couple id (with --csv: optional, default all)")

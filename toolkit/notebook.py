@@ -10,7 +10,7 @@ from .demo import ensure_demo
 from .session import SessionModel
 from .store import Store
 
-__all__ = ["score_table"]
+__all__ = ["progress_table", "score_table"]
 
 
 def score_table(
@@ -31,3 +31,28 @@ def score_table(
         "title": "Item", "position_a": a, "position_b": b, "gap": "Gap",
         "opposite_poles": "Opposite poles",
     }).set_index("Item")
+
+
+def progress_table(
+    couple_id: str, *, data_dir: str | os.PathLike[str] | None = None
+) -> pd.DataFrame:
+    """Each partner's position on each item, one column per session.
+
+    Rows are (partner, item); "-" where an item was not answered that session.
+    """
+    from .wording import position_text
+
+    with Store(data_dir) as store:
+        ensure_demo(store, couple_id)
+        model = SessionModel.open(store, couple_id)
+        frame, _ = model.progress()
+    names = model.names()
+    order = {item.title: i for i, item in enumerate(model.content.spectrum.items)}
+    frame = frame.assign(partner=frame["partner"].map(names),
+                         shown=frame["position"].map(
+                             lambda v: "-" if pd.isna(v) else position_text(int(v))))
+    table = frame.pivot(index=["partner", "title"], columns="session", values="shown")
+    table = table.reindex(sorted(table.index, key=lambda k: (k[0] != names["a"], order[k[1]])))
+    table.columns = [f"Session {c}" for c in table.columns]
+    table.index.names = ["Partner", "Item"]
+    return table

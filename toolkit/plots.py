@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from PIL import Image
 
-__all__ = ["COLOURS", "MARKERS", "ProfilePlot", "plain", "profile_figure", "profile_png"]
+__all__ = ["COLOURS", "MARKERS", "ProfilePlot", "ProgressPlot", "plain", "profile_figure",
+           "profile_png", "progress_figure"]
 
 COLOURS = {"a": "#0072B2", "b": "#D55E00"}  # Okabe-Ito blue and vermillion
 MARKERS = {"a": "o", "b": "s"}
@@ -103,6 +104,7 @@ class ProfilePlot:
         labels = [textwrap.fill(item.title, 26) for item in spectrum.items]
         self._bands: dict[str, list] = {"a": [], "b": []}
         self._own: dict[str, object] = {}
+        self._previous: dict[str, object] = {}
         self._other: dict[str, object] = {}
         self._links: dict[str, LineCollection] = {}
         self._missing: dict[str, list] = {"a": [], "b": []}
@@ -154,6 +156,12 @@ class ProfilePlot:
                 [], [], s=150, marker=MARKERS[partner], color=COLOURS[partner],
                 edgecolors="white", linewidths=1.0, zorder=4,
             )
+            # last session's position, faint, only when the facilitator asks for it
+            self._previous[partner] = ax.scatter(
+                [], [], s=150, marker=MARKERS[partner], facecolors="none",
+                edgecolors=COLOURS[partner], linewidths=1.2, alpha=0.4, zorder=2.5,
+                linestyles=":",
+            )
             # Titles change with the reading; drawn as paths so the background stays cached.
             at = (Affine2D().scale(1 / 72) + self.figure.dpi_scale_trans
                   + ScaledTranslation(0, 1, ax.transAxes)
@@ -201,7 +209,8 @@ class ProfilePlot:
         out: list = []
         for partner in ("a", "b"):
             out += self._bands[partner]
-            out += [self._links[partner], self._other[partner], self._own[partner]]
+            out += [self._links[partner], self._previous[partner], self._other[partner],
+                    self._own[partner]]
             out += self._missing[partner]
             out.append(self._titles[partner])
         return out
@@ -220,6 +229,15 @@ class ProfilePlot:
             self.names = dict(names)
             self._legend()
             self._background = None
+
+    def set_previous(self, positions: Mapping[str, Mapping[str, int]] | None) -> None:
+        """Show each partner's positions from an earlier session as faint outlines
+        (``{"a": {item_id: position}, ...}``), or hide them with ``None``."""
+        ids = {item.id: i for i, item in enumerate(self.spectrum.items)}
+        for partner in ("a", "b"):
+            points = [(value, ids[item]) for item, value in
+                      (positions or {}).get(partner, {}).items() if item in ids]
+            self._previous[partner].set_offsets(np.array(points, dtype=float).reshape(-1, 2))
 
     def update(self, scores: SessionScores) -> None:
         """Move markers, links, bands and titles to match ``scores``."""
@@ -326,9 +344,14 @@ class ProfilePlot:
         })
         readings = pd.DataFrame({"partner": ["a", "b"], "reading": ["mixed", "balanced"]})
         current = self._frames
+        previous = {p: self._previous[p].get_offsets().copy() for p in ("a", "b")}
         self.update_frames(sample, readings)
+        ids = [item.id for item in self.spectrum.items]
+        self.set_previous({p: {i: (k % 7) - 3 for k, i in enumerate(ids)} for p in ("a", "b")})
         self.canvas.draw()
         self._palette = self._image().quantize(192, method=Image.Quantize.FASTOCTREE)
+        for p in ("a", "b"):
+            self._previous[p].set_offsets(previous[p])
         if current is not None:
             self.update_frames(*current)
 
@@ -356,3 +379,156 @@ def profile_png(
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         figure.savefig(buffer, format="png", dpi=dpi, pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
+
+
+class ProgressPlot:
+    """Each item's position across sessions for both partners, as small multiples,
+    with the overall lean and the mean gap over time. One Figure, updated in place.
+
+    ``update(progress_frame, summary_frame)`` takes ``scoring.progress`` and
+    ``scoring.progress_summary`` output; given ``ax``, the panels are drawn
+    inside that Axes' area of another figure.
+    """
+
+    COLUMNS = 4
+
+    def __init__(self, spectrum: SpectrumWorksheet, names: Mapping[str, str], *,
+                 width: float = 10.0, dpi: float = 96, ax: Axes | None = None) -> None:
+        self.spectrum = spectrum
+        self.names = dict(names)
+        items = spectrum.items
+        panels = len(items) + 2
+        cols = self.COLUMNS
+        rows = -(-(panels + 1) // cols)  # one spare slot for the legend
+        if ax is None:
+            self.figure = Figure(figsize=(width, 0.4 + 1.75 * rows), dpi=dpi)
+            self.canvas: FigureCanvasAgg | None = FigureCanvasAgg(self.figure)
+            grid = self.figure.subplots(rows, cols, squeeze=False)
+            self.figure.subplots_adjust(left=0.05, right=0.99, top=0.95, bottom=0.05,
+                                        hspace=0.75, wspace=0.25)
+            slots = [a for row in grid for a in row]
+        else:
+            self.figure = ax.figure
+            self.canvas = None
+            ax.set_axis_off()
+            w, h = 1 / cols, 1 / rows
+            slots = [ax.inset_axes([c * w + 0.06 * w, 1 - (r + 1) * h + 0.22 * h,
+                                    0.86 * w, 0.58 * h])
+                     for r in range(rows) for c in range(cols)]
+        self.item_axes = dict(zip([i.id for i in items], slots, strict=False))
+        self.lean_ax, self.gap_ax = slots[len(items)], slots[len(items) + 1]
+        legend_ax = slots[len(items) + 2]
+        for extra in slots[len(items) + 3:]:
+            extra.set_visible(False)
+        lo, hi = spectrum.scale_min, spectrum.scale_max
+        self._lines: dict[tuple[str, str], Line2D] = {}
+        for item in items:
+            a = self.item_axes[item.id]
+            a.set_title(textwrap.fill(plain(item.title), 24), fontsize=8.5, loc="left")
+            self._scale_axes(a, lo, hi)
+            for partner in ("a", "b"):
+                self._lines[(item.id, partner)] = self._line(a, partner)
+        self.lean_ax.set_title("Overall lean", fontsize=8.5, loc="left", weight="bold")
+        self._scale_axes(self.lean_ax, lo, hi)
+        for partner in ("a", "b"):
+            self._lines[("lean", partner)] = self._line(self.lean_ax, partner)
+        self.gap_ax.set_title("Mean gap between you", fontsize=8.5, loc="left", weight="bold")
+        self.gap_ax.set_ylim(-0.3, hi - lo + 0.3)
+        self.gap_ax.tick_params(labelsize=7.5, length=2)
+        for side in ("top", "right"):
+            self.gap_ax.spines[side].set_visible(False)
+        (self._gap_line,) = self.gap_ax.plot([], [], color="#555555", marker="D",
+                                             markersize=4.5, lw=1.6)
+        legend_ax.set_axis_off()
+        self._legend_ax = legend_ax
+        self._legend()
+        self._sessions: list[int] = []
+
+    @staticmethod
+    def _scale_axes(a: Axes, lo: int, hi: int) -> None:
+        a.set_ylim(lo - 0.6, hi + 0.6)
+        a.axhline(0, color="#9A9A9A", lw=0.7, zorder=1)
+        edge = ZONE_THRESHOLD - 0.5
+        a.axhspan(lo - 0.6, -edge, color=ZONE_FILL, alpha=ZONE_ALPHA, lw=0, zorder=0)
+        a.axhspan(edge, hi + 0.6, color=ZONE_FILL, alpha=ZONE_ALPHA, lw=0, zorder=0)
+        a.set_yticks([lo, 0, hi])
+        a.set_yticklabels([f"{lo:+d}", "0", f"{hi:+d}"])
+        a.tick_params(labelsize=7.5, length=2)
+        for side in ("top", "right"):
+            a.spines[side].set_visible(False)
+
+    @staticmethod
+    def _line(a: Axes, partner: str) -> Line2D:
+        # b is drawn larger and hollow, so where both agree both stay visible
+        if partner == "a":
+            (line,) = a.plot([], [], color=COLOURS["a"], marker=MARKERS["a"], markersize=4.5,
+                             lw=1.6, zorder=4)
+        else:
+            (line,) = a.plot([], [], color=COLOURS["b"], marker=MARKERS["b"], markersize=7,
+                             markerfacecolor="none", markeredgewidth=1.4, lw=1.6, ls="--",
+                             zorder=3)
+        return line
+
+    def _legend(self) -> None:
+        handles = [
+            Line2D([], [], color=COLOURS["a"], marker=MARKERS["a"], lw=1.6,
+                   label=plain(self.names.get("a", "a"))),
+            Line2D([], [], color=COLOURS["b"], marker=MARKERS["b"], lw=1.6, ls="--",
+                   markerfacecolor="none", label=plain(self.names.get("b", "b"))),
+            Line2D([], [], color="#555555", marker="D", lw=1.6, label="mean gap"),
+        ]
+        self._legend_ax.clear()
+        self._legend_ax.set_axis_off()
+        self._legend_ax.legend(handles=handles, loc="center", frameon=False, fontsize=9)
+
+    def set_names(self, names: Mapping[str, str]) -> None:
+        if dict(names) != self.names:
+            self.names = dict(names)
+            self._legend()
+
+    def update(self, progress_frame: pd.DataFrame, summary_frame: pd.DataFrame) -> None:
+        """Move every line to the given sessions' answers."""
+        sessions = sorted(summary_frame["session"].astype(int).tolist())
+        self._sessions = sessions
+        for (item_id, partner), line in self._lines.items():
+            if item_id == "lean":
+                ys = summary_frame.set_index("session")[f"lean_{partner}"]
+                pairs = [(s, ys.get(s)) for s in sessions]
+            else:
+                rows = progress_frame[(progress_frame["item_id"] == item_id)
+                                      & (progress_frame["partner"] == partner)]
+                by_session = dict(zip(rows["session"], rows["position"], strict=True))
+                pairs = [(s, by_session.get(s)) for s in sessions]
+            pairs = [(x, float(y)) for x, y in pairs if y is not None and not pd.isna(y)]
+            line.set_data([p[0] for p in pairs], [p[1] for p in pairs])
+        gaps = summary_frame.set_index("session")["mean_gap"]
+        pairs = [(s, float(gaps.get(s))) for s in sessions if not pd.isna(gaps.get(s))]
+        self._gap_line.set_data([p[0] for p in pairs], [p[1] for p in pairs])
+        lo_x = (sessions[0] if sessions else 1) - 0.4
+        hi_x = (sessions[-1] if sessions else 1) + 0.4
+        for a in [*self.item_axes.values(), self.lean_ax, self.gap_ax]:
+            a.set_xlim(lo_x, hi_x)
+            a.set_xticks(sessions)
+            a.set_xticklabels([str(s) for s in sessions])
+        self.gap_ax.set_xlabel("session", fontsize=7.5, labelpad=1)
+
+    def png(self, dpi: float | None = None) -> bytes:
+        """The current state as PNG bytes (only for a plot that owns its Figure)."""
+        if self.canvas is None:
+            raise ValueError("this plot draws into another figure; save that figure instead")
+        buffer = io.BytesIO()
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            self.figure.savefig(buffer, format="png", dpi=dpi or self.figure.dpi,
+                                pil_kwargs={"compress_level": 1})
+        return buffer.getvalue()
+
+
+def progress_figure(
+    spectrum: SpectrumWorksheet, progress_frame: pd.DataFrame, summary_frame: pd.DataFrame,
+    names: Mapping[str, str], *, ax: Axes | None = None, width: float = 10.0, dpi: float = 96,
+) -> Figure:
+    """The couple's progress over sessions: a new Figure, or drawn inside ``ax``."""
+    plot = ProgressPlot(spectrum, names, width=width, dpi=dpi, ax=ax)
+    plot.update(progress_frame, summary_frame)
+    return plot.figure

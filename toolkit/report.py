@@ -45,7 +45,7 @@ from .content import Content, PlanSection
 from .files import write_private
 from .forms import PLAN_FORM_ROWS, field_name, form_stamp, radio_values
 from .responses import PARTNERS, SessionData
-from .scoring import SessionScores
+from .scoring import SessionScores, SinceLastTime
 from .textsafe import markup, visual_lines, visual_order, warn_missing
 from .wording import gap_text, position_text, scale_ticks
 
@@ -148,8 +148,57 @@ class _Text:
             st = ParagraphStyle(f"{style}-rtl", parent=st, alignment=TA_RIGHT)
         return Paragraph(prefix + body, st)
 
+    def paras(self, text: str, style: str = "body", width: float = FRAME_W) -> list[Paragraph]:
+        """Long user text as several paragraphs of at most CHUNK characters.
+
+        ReportLab breaks a paragraph again from its start at every page split,
+        which makes one huge paragraph cost the square of its length; pieces of
+        bounded size keep a long note linear.
+        """
+        pieces = _chunks(text, CHUNK)
+        if len(pieces) == 1:
+            return [self.para(text, style, width)]
+        st = self.styles[style]
+        inner = ParagraphStyle(f"{style}-inner", parent=st, spaceBefore=0, spaceAfter=0)
+        first = ParagraphStyle(f"{style}-first", parent=st, spaceAfter=0)
+        last = ParagraphStyle(f"{style}-last", parent=st, spaceBefore=0)
+        out = []
+        for i, piece in enumerate(pieces):
+            self.styles["_piece"] = first if i == 0 else last if i == len(pieces) - 1 else inner
+            out.append(self.para(piece, "_piece", width))
+        return out
+
     def finish(self, where: str) -> None:
         warn_missing(self.missing, where)
+
+
+CHUNK = 1500  # characters per paragraph for long user text
+
+
+def _chunks(text: str, limit: int) -> list[str]:
+    """Split text into pieces of at most ``limit`` characters: at line breaks where
+    possible, else at the last space, else anywhere."""
+    if len(text) <= limit:
+        return [text]
+    pieces: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        while len(line) > limit:
+            cut = line.rfind(" ", 0, limit)
+            cut = cut if cut > limit // 2 else limit
+            head, line = line[:cut], line[cut:].lstrip(" ")
+            if current:
+                pieces.append(current)
+                current = ""
+            pieces.append(head)
+        if current and len(current) + 1 + len(line) > limit:
+            pieces.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current or not pieces:
+        pieces.append(current)
+    return pieces
 
 
 class _NumberedCanvas(rl_canvas.Canvas):
@@ -237,12 +286,14 @@ def _long_date(iso: str) -> str:
 
 
 def session_report(content: Content, data: SessionData, scores: SessionScores, *,
-                   facilitator: str | None = None, picture: bytes | None = None) -> bytes:
+                   facilitator: str | None = None, picture: bytes | None = None,
+                   since: SinceLastTime | None = None) -> bytes:
     """The couple's take-home report for one session, as PDF bytes.
 
     ``scores`` are the session's scores (the open session model has them
     cached); ``picture`` is the profile as a print PNG, when it was drawn
-    already, so the report does not draw it again.
+    already, so the report does not draw it again; ``since`` (for a session
+    after the first) adds what changed since the previous session.
     """
     text = _Text()
     names = {p: data.couple.name(p) for p in PARTNERS}
@@ -265,6 +316,8 @@ def session_report(content: Content, data: SessionData, scores: SessionScores, *
     ]
 
     story += _spectrum_part(text, content, scores, names, picture)
+    if since is not None:
+        story += _since_part(text, content, since, names)
     story += _origins_part(text, content, data, names)
     story += _plan_part(text, content, data, names)
 
@@ -348,6 +401,64 @@ def _spectrum_part(text: _Text, content: Content, scores: SessionScores,
     return out
 
 
+def _since_part(text: _Text, content: Content, since: SinceLastTime,
+                names: Mapping[str, str]) -> list[Flowable]:
+    """What moved since the previous session, which gaps narrowed or widened, and
+    how the small risks carried forward went."""
+    s = text.styles
+    out: list[Flowable] = [
+        CondPageBreak(8 * cm),
+        Paragraph(f"Since last time (session {since.previous_number}, "
+                  f"{markup(_long_date(since.previous_date))})", s["h2"]),
+    ]
+    before, after = since.before.iloc[0], since.after.iloc[0]
+    for p in PARTNERS:
+        lb, la = before[f"lean_{p}"], after[f"lean_{p}"]
+        if not (pd.isna(lb) or pd.isna(la)):
+            out.append(text.para(f"overall lean {lb:+.1f} then, {la:+.1f} now.", lead=names[p],
+                                 base="L"))
+    if not (pd.isna(before["mean_gap"]) or pd.isna(after["mean_gap"])):
+        out.append(text.para(f"The mean gap between you was {before['mean_gap']:.1f} and is "
+                             f"{after['mean_gap']:.1f} now."))
+
+    def pos(value: Any) -> str:
+        return "-" if value is None or pd.isna(value) else position_text(int(value))
+
+    moved = []
+    for r in since.changes.itertuples():
+        for p in PARTNERS:
+            b, a = getattr(r, f"{p}_before"), getattr(r, f"{p}_after")
+            if not (pd.isna(b) or pd.isna(a)) and b != a:
+                moved.append(f"{names[p]}, {r.title}: {pos(b)} to {pos(a)}")
+    out.append(Paragraph("What moved", s["h3"]))
+    if moved:
+        out += [text.para(f"• {line}", base="L") for line in moved]
+    else:
+        out.append(text.para("No answer moved on the items you both answered both times.",
+                             "small"))
+    narrowed = since.changes[since.changes["gap_change"].fillna(0) < 0]
+    widened = since.changes[since.changes["gap_change"].fillna(0) > 0]
+    for title, frame in (("Gaps that narrowed", narrowed), ("Gaps that widened", widened)):
+        if len(frame):
+            out.append(Paragraph(title, s["h3"]))
+            out += [text.para(f"• {r.title}: {int(r.gap_before)} then, {int(r.gap_after)} now")
+                    for r in frame.itertuples()]
+    out.append(Paragraph("How the small risks went", s["h3"]))
+    if since.risks.empty:
+        out.append(text.para("No small risks came forward from earlier sessions.", "small"))
+    else:
+        whose = {"a": names["a"], "b": names["b"], "both": "Both of you"}
+        for r in since.risks.to_dict("records"):
+            who = whose.get(r.get("who") or "", "")
+            ask = r.get("ask") if isinstance(r.get("ask"), str) else ""
+            tried = "tried" if r.get("done") is True else "not tried yet"
+            went = r.get("how_it_went") if isinstance(r.get("how_it_went"), str) else ""
+            line = f"• {who + ': ' if who else ''}{ask} ({tried})"
+            out.append(text.para(line + (f". How it went: {went}" if went.strip() else ""),
+                                 base="L"))
+    return out
+
+
 def _origins_part(text: _Text, content: Content, data: SessionData,
                   names: Mapping[str, str]) -> list[Flowable]:
     s = text.styles
@@ -367,7 +478,7 @@ def _origins_part(text: _Text, content: Content, data: SessionData,
             out.append(CondPageBreak(2.5 * cm))
             out.append(text.para(heading, "h3"))
             if notes.strip():
-                out.append(text.para(notes, "note", FRAME_W))
+                out += text.paras(notes, "note", FRAME_W)
         if not shown:
             out.append(text.para("Nothing marked or noted yet.", "small"))
     return out
@@ -394,7 +505,7 @@ def _plan_part(text: _Text, content: Content, data: SessionData,
                        zip(section.columns, widths, strict=True)]]
         for row in rows:
             table_rows.append([
-                text.para(_cell_value(c.type, row.get(c.id), names), "cell", w - 8)
+                text.paras(_cell_value(c.type, row.get(c.id), names), "cell", w - 8)
                 for c, w in zip(section.columns, widths, strict=True)
             ])
         out.append(_table(table_rows, widths))

@@ -33,14 +33,20 @@ __all__ = [
     "MIXED",
     "NOT_ANSWERED",
     "RIGHT",
+    "SessionScores",
+    "SinceLastTime",
+    "changes",
     "couple_summary",
     "gaps",
     "largest_gaps",
     "opposite_pole_items",
+    "plan_history",
     "profile",
+    "progress",
+    "progress_summary",
     "reading_for",
     "score_session",
-    "SessionScores",
+    "since_last_time",
     "summary",
     "zone_for",
 ]
@@ -249,4 +255,133 @@ def score_session(spectrum: SpectrumWorksheet, data: SessionData, n: int = 3) ->
         largest_gaps=largest_gaps(gap_frame, n),
         opposite_poles=opposite_pole_items(gap_frame),
         couple=couple_summary(gap_frame),
+    )
+
+
+# --- over several sessions ---------------------------------------------------------------
+
+
+def progress(spectrum: SpectrumWorksheet, sessions: Sequence[SessionData]) -> pd.DataFrame:
+    """Every answer of every session, one row each, oldest session first.
+
+    Columns: session, date, partner, name, item_id, title, position (Int64).
+    Items are matched by id across sessions; an item a session did not ask
+    (another worksheet version) or a partner did not answer is <NA>, never 0.
+    """
+    rows = []
+    for data in sessions:
+        for partner in PARTNERS:
+            answers = data.spectrum(partner)
+            for item in spectrum.items:
+                rows.append((data.info.number, data.info.date, partner,
+                             data.couple.name(partner), item.id, item.title,
+                             answers.get(item.id)))
+    columns = ["session", "date", "partner", "name", "item_id", "title", "position"]
+    data_ = {c: [r[i] for r in rows] for i, c in enumerate(columns)}
+    data_["position"] = pd.array(data_["position"], dtype="Int64")
+    return pd.DataFrame(data_, columns=columns)
+
+
+def progress_summary(spectrum: SpectrumWorksheet, sessions: Sequence[SessionData]
+                     ) -> pd.DataFrame:
+    """One row per session: each partner's lean and reading, the mean gap and how many
+    items sit at opposite poles (columns: session, date, lean_a, lean_b, reading_a,
+    reading_b, answered_a, answered_b, mean_gap, opposite_pole_count)."""
+    rows = []
+    for data in sessions:
+        scores = score_session(spectrum, data)
+        s = scores.summary.set_index("partner")
+        c = scores.couple.iloc[0]
+        rows.append({
+            "session": data.info.number,
+            "date": data.info.date,
+            "lean_a": s.loc["a", "lean"], "lean_b": s.loc["b", "lean"],
+            "reading_a": s.loc["a", "reading"], "reading_b": s.loc["b", "reading"],
+            "answered_a": int(s.loc["a", "answered"]),
+            "answered_b": int(s.loc["b", "answered"]),
+            "mean_gap": c["mean_gap"],
+            "opposite_pole_count": int(c["opposite_pole_count"]),
+        })
+    frame = pd.DataFrame(rows, columns=["session", "date", "lean_a", "lean_b", "reading_a",
+                                        "reading_b", "answered_a", "answered_b", "mean_gap",
+                                        "opposite_pole_count"])
+    for col in ("lean_a", "lean_b", "mean_gap"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype(float)
+    return frame
+
+
+def changes(spectrum: SpectrumWorksheet, before: SessionData, after: SessionData
+            ) -> pd.DataFrame:
+    """What moved between two sessions, per item: each partner's position then and
+    now, the gap then and now, and ``gap_change`` (negative: the gap narrowed).
+
+    Columns: item_id, title, a_before, a_after, b_before, b_after, gap_before,
+    gap_after, gap_change (all Int64, <NA> where an answer is missing).
+    """
+    rows = []
+    for item in spectrum.items:
+        values = {}
+        for label, data in (("before", before), ("after", after)):
+            for partner in PARTNERS:
+                values[f"{partner}_{label}"] = data.spectrum(partner).get(item.id)
+            a, b = values[f"a_{label}"], values[f"b_{label}"]
+            values[f"gap_{label}"] = abs(a - b) if a is not None and b is not None else None
+        gb, ga = values["gap_before"], values["gap_after"]
+        rows.append({"item_id": item.id, "title": item.title, **values,
+                     "gap_change": ga - gb if ga is not None and gb is not None else None})
+    columns = ["item_id", "title", "a_before", "a_after", "b_before", "b_after",
+               "gap_before", "gap_after", "gap_change"]
+    data_ = {c: [r[c] for r in rows] for c in columns}
+    for c in columns[2:]:
+        data_[c] = pd.array(data_[c], dtype="Int64")
+    return pd.DataFrame(data_, columns=columns)
+
+
+def plan_history(sessions: Sequence[SessionData], section: str = "small_risks"
+                 ) -> pd.DataFrame:
+    """What happened to each row of a plan table across sessions.
+
+    A row carried forward keeps the (session, row) where it was first written,
+    so one plan entry is one ``entry`` across every session it appears in.
+    Columns: entry (e.g. "1.2": first written in session 1, row 2), session,
+    row, and one column per field stored in the row.
+    """
+    records = []
+    for data in sessions:
+        for values in data.plan(section):
+            row = values["row"]
+            origin = data.row_origins.get((section, row), (data.info.number, row))
+            record = {"entry": f"{origin[0]}.{origin[1]}", "session": data.info.number,
+                      "row": row}
+            record.update({k: v for k, v in values.items() if k not in ("row", "from_session")})
+            records.append(record)
+    return pd.DataFrame(records)
+
+
+@dataclass(frozen=True)
+class SinceLastTime:
+    """What changed between the previous session and this one, for the report."""
+
+    previous_number: int
+    previous_date: str
+    changes: pd.DataFrame  # ``changes`` output
+    before: pd.DataFrame  # ``progress_summary`` row of the previous session
+    after: pd.DataFrame  # ... and of this one
+    risks: pd.DataFrame  # this session's small risks that came from earlier sessions
+
+
+def since_last_time(spectrum: SpectrumWorksheet, previous: SessionData, current: SessionData
+                    ) -> SinceLastTime:
+    summary_ = progress_summary(spectrum, [previous, current])
+    history = plan_history([current], "small_risks")
+    if not history.empty:
+        carried = [(("small_risks", int(r)) in current.row_origins) for r in history["row"]]
+        history = history[carried].reset_index(drop=True)
+    return SinceLastTime(
+        previous_number=previous.info.number,
+        previous_date=previous.info.date,
+        changes=changes(spectrum, previous, current),
+        before=summary_.iloc[[0]].reset_index(drop=True),
+        after=summary_.iloc[[1]].reset_index(drop=True),
+        risks=history,
     )

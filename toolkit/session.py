@@ -22,7 +22,9 @@ from .responses import PARTNERS, AnswerError, AnswerKey, Couple, SessionData, Se
 from .store.base import SessionStore, StoreError
 
 if TYPE_CHECKING:  # scoring needs pandas, which the app's first step does without
-    from .scoring import SessionScores
+    import pandas as pd
+
+    from .scoring import SessionScores, SinceLastTime
 
 __all__ = ["Change", "SessionModel", "start_follow_up"]
 
@@ -56,6 +58,7 @@ class SessionModel:
         self._scores: SessionScores | None = None
         self._pictures: dict[tuple, bytes] = {}
         self._history: list[SessionData] | None = None
+        self._progress: tuple[tuple, tuple[pd.DataFrame, pd.DataFrame]] | None = None
         self.revision = 0
         self.spectrum_revision = 0
 
@@ -114,6 +117,35 @@ class SessionModel:
         """The couple's session before this one, if there is one."""
         earlier = self.history()[:-1]
         return earlier[-1] if earlier else None
+
+    def progress(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Every session's answers up to this one and each session's lean and mean gap
+        (``scoring.progress`` and ``scoring.progress_summary``), computed once per change."""
+        from .scoring import progress, progress_summary
+
+        key = ("progress", self.spectrum_revision)
+        with self._lock:
+            if self._progress is None or self._progress[0] != key:
+                history = self.history()
+                spectrum = self.content.spectrum
+                self._progress = (key, (progress(spectrum, history),
+                                        progress_summary(spectrum, history)))
+            return self._progress[1]
+
+    def since_last_time(self) -> SinceLastTime | None:
+        """What changed since the couple's previous session (None for a first session)."""
+        from .scoring import since_last_time
+
+        previous = self.previous()
+        if previous is None:
+            return None
+        return since_last_time(self.content.spectrum, previous, self._data)
+
+    def plan_history(self, section: str = "small_risks") -> pd.DataFrame:
+        """What happened to each row of a plan table across sessions (``scoring.plan_history``)."""
+        from .scoring import plan_history
+
+        return plan_history(self.history(), section)
 
     def picture(self, *, width: float = 10.0, dpi: float = 200) -> bytes:
         """The couple's profile as PNG, drawn once per change and reused (the PDF

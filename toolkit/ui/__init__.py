@@ -11,12 +11,13 @@ from importlib import import_module
 _WHERE = {
     "SessionApp": ".app",
     "Session": ".app",
-    "SessionContext": ".common",
     "open_session": ".common",
     "OriginsSummary": ".origins",
     "OriginsView": ".origins",
     "PlanView": ".plan",
     "ProfileView": ".profile",
+    "ProgressView": ".progress",
+    "SessionPanel": ".sessions",
     "SpectrumView": ".spectrum",
 }
 

@@ -12,7 +12,7 @@ import ipywidgets as w
 
 from ..demo import ensure_demo
 from ..responses import AnswerError
-from ..session import SessionModel
+from ..session import Change, SessionModel, start_follow_up
 from ..store import SessionStore, Store, StoreError
 from .common import View, after_pending_input, error_html, esc, stylesheet
 
@@ -27,14 +27,17 @@ def on_binder() -> bool:
     return any(os.environ.get(name) for name in BINDER_VARIABLES)
 
 
-STEP_KEYS = ("couple", "spectrum_a", "spectrum_b", "profiles", "origins", "plan", "finish")
+STEP_KEYS = ("couple", "spectrum_a", "spectrum_b", "profiles", "progress", "origins", "plan",
+             "finish")
+STEP_TITLES = ("Couple", "{a}", "{b}", "Profiles", "Progress", "Origins", "Plan", "Finish")
 
 
 class SessionApp(View):
     """The facilitator's session, one step at a time.
 
     ``SessionApp()`` starts at choosing or creating a couple;
-    ``SessionApp.open("demo-kim-kevin")`` continues that couple's latest session.
+    ``SessionApp.open("demo-kim-kevin")`` continues that couple's latest session
+    (``new_session=True`` starts a follow-up that carries the plan forward).
     """
 
     def __init__(self, data_dir: str | os.PathLike[str] | None = None,
@@ -54,6 +57,7 @@ class SessionApp(View):
         self.steps.observe(self._on_step, names="value")
         self.back.on_click(lambda _: self.go(self.step_index - 1))
         self.next.on_click(lambda _: self.go(self.step_index + 1))
+        self.session_panel_box = w.VBox()
         self._build_setup()
         self._build_exports()
         nav = w.HBox([self.back, self.next], layout=w.Layout(margin="10px 0"))
@@ -76,28 +80,39 @@ class SessionApp(View):
 
     def start(self, couple_id: str, *, session: int | None = None,
               new_session: bool = False) -> None:
-        """Open a couple's session (the latest, a numbered one, or a new one)."""
+        """Open a couple's session: the latest, a numbered one, or a new follow-up
+        (which carries the boundary plan and the facilitator forward)."""
+        if new_session or not self.store.sessions(couple_id):
+            info = start_follow_up(self.store, couple_id)
+        else:
+            info = self.store.session(couple_id, session)
+        self._open_model(SessionModel(self.store, info.id))
+
+    def _open_model(self, model: SessionModel) -> None:
         from .origins import OriginsSummary, OriginsView
         from .plan import PlanView
         from .profile import ProfileView
+        from .progress import ProgressView
+        from .sessions import SessionPanel
         from .spectrum import SpectrumView
 
-        if new_session or not self.store.sessions(couple_id):
-            info = self.store.new_session(couple_id)
-        else:
-            info = self.store.session(couple_id, session)
         for view in self.views.values():
             view.close()
-        self.model = model = SessionModel(self.store, info.id)
+        self.model = model
         self.views = {
             "spectrum_a": SpectrumView(model, "a"),
             "spectrum_b": SpectrumView(model, "b"),
             "profiles": ProfileView(model),
+            "progress": ProgressView(model),
             "origins_a": OriginsView(model, "a"),
             "origins_b": OriginsView(model, "b"),
             "origins_summary": OriginsSummary(model),
             "plan": PlanView(model),
+            "sessions": SessionPanel(model, on_open=self._open_number,
+                                     on_follow_up=self._follow_up, on_deleted=self._deleted),
         }
+        self.session_panel_box.children = [self.views["sessions"].widget]
+        model.subscribe(self._model_changed)
         names = model.names()
         self.origins_partner = w.ToggleButtons(
             options=[(f"{names['a']}'s reflection", "a"), (f"{names['b']}'s reflection", "b"),
@@ -108,20 +123,62 @@ class SessionApp(View):
         self.origins_box = w.VBox()
         self._show_origins()
         self.steps.options = self._step_labels()
-        couple = model.couple
+        self._header()
+
+    def _header(self) -> None:
+        if self.model is None:
+            self.header.value = ""
+            return
+        couple, info = self.model.couple, self.model.info
         self.header.value = (
             f"<h2>{esc(couple.partner_a)} &amp; {esc(couple.partner_b)}</h2>"
             f'<div class="tk-muted">Session {info.number}, {esc(info.date)}. '
             "Every change is saved as you go.</div>"
         )
 
+    def _model_changed(self, change: Change) -> None:
+        if change.kind in ("info", "couple"):
+            self._header()
+        if change.kind == "couple":
+            self.steps.options = self._step_labels()
+
+    def _open_number(self, number: int) -> None:
+        self.start(self.model.couple_id, session=number)
+        self.go(1)
+
+    def _follow_up(self) -> None:
+        try:
+            self.start(self.model.couple_id, new_session=True)
+        except (AnswerError, StoreError) as exc:
+            self.setup_status.value = error_html(str(exc))
+            return
+        self.go(1)
+
+    def _deleted(self, session_id: int) -> None:
+        """A session was deleted from the list; if it was the open one, open the
+        latest that is left, or go back to choosing a couple."""
+        if self.model is None or session_id != self.model.session_id:
+            return
+        couple_id = self.model.couple_id
+        remaining = self.store.sessions(couple_id)
+        if remaining:
+            self._open_model(SessionModel(self.store, remaining[-1].id))
+        else:
+            for view in self.views.values():
+                view.close()
+            self.model, self.views = None, {}
+            self.session_panel_box.children = []
+            self.steps.options = self._step_labels()
+            self._header()
+        self.go(0)
+
     def _step_labels(self) -> list[tuple[str, int]]:
         a, b = "Partner A", "Partner B"
         if self.model is not None:
             names = self.model.names()
             a, b = names["a"], names["b"]
-        labels = ["1 Couple", f"2 {a}", f"3 {b}", "4 Profiles", "5 Origins", "6 Plan", "7 Finish"]
-        return [(label, i) for i, label in enumerate(labels)]
+        return [(f"{i + 1} {title.format(a=a, b=b)}", i)
+                for i, title in enumerate(STEP_TITLES)]
 
     # --- navigation ---------------------------------------------------------------
 
@@ -132,6 +189,10 @@ class SessionApp(View):
     @property
     def step(self) -> str:
         return STEP_KEYS[self.step_index]
+
+    def go_to(self, key: str) -> None:
+        """Show a step by name ("couple", "spectrum_a", ..., "finish")."""
+        self.go(STEP_KEYS.index(key))
 
     def go(self, index: int) -> None:
         index = max(0, min(len(STEP_KEYS) - 1, index))
@@ -160,10 +221,11 @@ class SessionApp(View):
             self.body.children = [w.VBox([self.origins_partner, self.origins_box])]
         elif key == "finish":
             self.body.children = [self._finish()]
-        elif key in ("profiles", "plan"):
+        elif key in ("profiles", "progress", "plan"):
             self.body.children = [self.views[key].widget]
         else:  # a partner's spectrum: the other's answers and both profiles stay hidden
             self.views["profiles"].hide()
+            self.views["progress"].hide()
             self.body.children = [self._private_note(key), self.views[key].widget]
         self.back.disabled = self.step_index == 0
         self.next.disabled = self.step_index == len(STEP_KEYS) - 1
@@ -190,7 +252,7 @@ class SessionApp(View):
         self.existing = w.Dropdown(description="Couple:", layout=w.Layout(width="420px"))
         self.session_choice = w.RadioButtons(
             options=[("Continue their latest session", "latest"),
-                     ("Start a new session today", "new")],
+                     ("Start a follow-up session today", "new")],
             value="latest",
         )
         self.open_button = w.Button(description="Open", button_style="primary", icon="folder-open",
@@ -209,7 +271,10 @@ class SessionApp(View):
         self.create_button.on_click(lambda _: after_pending_input(self._create))
         self._refresh_couples()
         existing = w.VBox([w.HTML("<h3>Continue with a couple</h3>"), self.existing,
-                           self.session_choice, self.open_button])
+                           self.session_choice,
+                           w.HTML("<p class='tk-muted'>A follow-up session brings the boundary "
+                                  "plan along for review; the spectrum starts fresh.</p>"),
+                           self.open_button])
         existing.add_class("tk-card")
         new = w.VBox([
             w.HTML("<h3>A new couple</h3><p class='tk-muted'>Use pseudonyms or first names "
@@ -217,7 +282,7 @@ class SessionApp(View):
             self.name_a, self.name_b, self.facilitator, self.create_button,
         ])
         new.add_class("tk-card")
-        self.setup = w.VBox([existing, new, self.setup_status])
+        self.setup = w.VBox([self.session_panel_box, existing, new, self.setup_status])
 
     def _refresh_couples(self) -> None:
         couples = self.store.couples()
@@ -334,7 +399,7 @@ class SessionApp(View):
         name = f"{info.couple_id}-session-{info.number}-{stamp}.pdf"
         return self._offer(lambda: session_report(
             model.content, model.data, model.scores,
-            picture=model.picture(dpi=picture_dpi())), name)
+            picture=model.picture(dpi=picture_dpi()), since=model.since_last_time()), name)
 
     def export_blank(self, *, fillable: bool) -> Path | None:
         from ..report import blank_worksheets

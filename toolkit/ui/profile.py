@@ -53,7 +53,13 @@ class ProfileView(View):
                                     layout=w.Layout(width="auto"))
         self.reveal_button.on_click(lambda _: self.reveal())
         self.hide_button.on_click(lambda _: self.hide())
-        self.shown = w.VBox([self.image, self.readings, self.gaps_html])
+        self.show_previous = w.Checkbox(
+            value=False, indent=False, layout=w.Layout(width="auto"),
+            description="Show last session's positions as faint outlines",
+            disabled=model.previous() is None,
+        )
+        self.show_previous.observe(lambda _: self._previous_changed(), names="value")
+        self.shown = w.VBox([self.show_previous, self.image, self.readings, self.gaps_html])
         self.widget = w.VBox([
             stylesheet(),
             w.HTML("<h2>Your two profiles, side by side</h2>"),
@@ -90,8 +96,15 @@ class ProfileView(View):
         if relevant and self.revealed:
             self.refresh()
 
+    def _previous_changed(self) -> None:
+        if self.revealed:
+            self.refresh()
+
     def refresh(self) -> None:
         """Update the figure in place from the model's current scores."""
+        previous = self.model.previous() if self.show_previous.value else None
+        self.plot.set_previous(
+            {p: previous.spectrum(p) for p in ("a", "b")} if previous is not None else None)
         names = self.model.names()
         scores = self.model.scores
         self.plot.set_names(names)

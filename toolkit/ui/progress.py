@@ -1,0 +1,136 @@
+"""Progress over the couple's sessions: each item's positions, the lean and the
+gaps over time, and what happened to each small risk.
+
+Like the profile, the chart shows both partners' answers, so it stays hidden
+until the facilitator reveals it, and hides again on a partner's private page.
+"""
+
+from __future__ import annotations
+
+import ipywidgets as w
+import pandas as pd
+
+from ..plots import ProgressPlot
+from ..session import Change, SessionModel
+from .common import View, esc, stylesheet
+
+__all__ = ["ProgressView"]
+
+
+def _risk_table(model: SessionModel) -> str:
+    """Each small risk as one row, with what was noted about it in each session."""
+    history = model.plan_history("small_risks")
+    if history.empty:
+        return "<p class='tk-muted'>No small risks written down yet.</p>"
+    names = model.names()
+    whose = {"a": names["a"], "b": names["b"], "both": "Both of you", "": ""}
+    sessions = sorted(history["session"].unique())
+    rows = []
+    for _entry, group in history.groupby("entry", sort=False):
+        last = group.iloc[-1]
+        cells = []
+        by_session = {int(r.session): r for r in group.itertuples()}
+        for number in sessions:
+            r = by_session.get(number)
+            if r is None:
+                cells.append("<td class='tk-muted'>not in this session</td>")
+                continue
+            done = getattr(r, "done", None)
+            went = getattr(r, "how_it_went", "")
+            tried = "tried" if done is True else "not tried yet"
+            note = f": {esc(str(went))}" if isinstance(went, str) and went.strip() else ""
+            cells.append(f"<td>{tried}{note}</td>")
+        who = whose.get(str(last.get("who", "") or ""), "")
+        ask = last.get("ask", "")
+        ask = ask if isinstance(ask, str) else ""
+        rows.append(f"<tr><th scope='row'>{esc(who)}{': ' if who else ''}{esc(ask)}</th>"
+                    + "".join(cells) + "</tr>")
+    head = "".join(f"<th scope='col'>Session {int(n)}</th>" for n in sessions)
+    return (f"<table class='tk-table'><thead><tr><th scope='col'>Small risk</th>{head}</tr>"
+            f"</thead><tbody>{''.join(rows)}</tbody></table>")
+
+
+class ProgressView(View):
+    """The couple's sessions side by side, hidden until revealed, then live."""
+
+    def __init__(self, model: SessionModel) -> None:
+        self.model = model
+        self.plot = ProgressPlot(model.content.spectrum, model.names())
+        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width="960px",
+                                                           height="auto"))
+        self.summary = w.HTML()
+        self.risks = w.HTML()
+        self.hidden_note = w.HTML(
+            '<div class="tk-hidden-note"><b>Progress is hidden.</b> It shows both partners\' '
+            "answers over time; reveal it together when you are both ready to look.</div>"
+        )
+        self.reveal_button = w.Button(description="Reveal progress", button_style="primary",
+                                      icon="eye", layout=w.Layout(width="auto"))
+        self.hide_button = w.Button(description="Hide again", icon="eye-slash",
+                                    layout=w.Layout(width="auto"))
+        self.reveal_button.on_click(lambda _: self.reveal())
+        self.hide_button.on_click(lambda _: self.hide())
+        self.shown = w.VBox([self.summary, self.image, w.HTML("<h3>Small risks over time</h3>"),
+                             self.risks])
+        self.widget = w.VBox([
+            stylesheet(),
+            w.HTML("<h2>Your progress across sessions</h2>"),
+            self.hidden_note,
+            w.HBox([self.reveal_button, self.hide_button]),
+            self.shown,
+        ])
+        self.widget.add_class("tk-app")
+        self.revealed = False
+        self.listen(model, self._changed)
+        self.hide()
+
+    def _show(self, revealed: bool) -> None:
+        self.revealed = revealed
+        self.hidden_note.layout.display = "none" if revealed else ""
+        self.reveal_button.layout.display = "none" if revealed else ""
+        self.hide_button.layout.display = "" if revealed else "none"
+        self.shown.layout.display = "" if revealed else "none"
+
+    def reveal(self) -> None:
+        self._show(True)
+        self.refresh()
+
+    def hide(self) -> None:
+        self._show(False)
+        self.image.value = b""
+        self.summary.value = self.risks.value = ""
+
+    def _changed(self, change: Change) -> None:
+        if not self.revealed:
+            return
+        if change.kind == "couple" or (change.kind == "answer"
+                                       and change.worksheet == "spectrum"):
+            self.refresh()
+        elif change.worksheet == "boundaries" and change.key.item == "small_risks":
+            self.risks.value = _risk_table(self.model)
+
+    def refresh(self) -> None:
+        frame, summary = self.model.progress()
+        self.plot.set_names(self.model.names())
+        self.plot.update(frame, summary)
+        self.image.value = self.plot.png()
+        self.summary.value = self._describe(summary)
+        self.risks.value = _risk_table(self.model)
+
+    def _describe(self, summary: pd.DataFrame) -> str:
+        names = self.model.names()
+        if len(summary) < 2:
+            return ("<p>This is your first session together here. From the next one, this "
+                    "page shows how your answers move over time.</p>")
+        first, last = summary.iloc[0], summary.iloc[-1]
+        lines = []
+        for p in ("a", "b"):
+            before, now = first[f"lean_{p}"], last[f"lean_{p}"]
+            if pd.isna(before) or pd.isna(now):
+                continue
+            lines.append(f"<li><b>{esc(names[p])}</b>: overall lean {before:+.1f} in session "
+                         f"{int(first['session'])}, {now:+.1f} now.</li>")
+        if not pd.isna(first["mean_gap"]) and not pd.isna(last["mean_gap"]):
+            lines.append(f"<li>The mean gap between you was {first['mean_gap']:.1f}; it is "
+                         f"{last['mean_gap']:.1f} now.</li>")
+        return f"<p>{len(summary)} sessions so far.</p><ul>{''.join(lines)}</ul>"
