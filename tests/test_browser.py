@@ -19,6 +19,7 @@ from tests.lab_server import (
     run_all_cells,
     voila_server,
 )
+from toolkit.content import load_content
 
 pytestmark = pytest.mark.browser
 HOSTILE = "<img src=x onerror=alert(1)>"
@@ -79,6 +80,27 @@ def answers_in(data_dir: Path) -> dict:
     return {(p, i, f): v for p, i, f, v in rows}
 
 
+def handle_of(page, title: str):
+    """The slider handle of the item with this title on the visible partner page (each
+    partner sees the items in their own shuffled order)."""
+    card = page.locator(".tk-card").filter(
+        has=page.locator("h3", has_text=re.compile(rf"^\d+\. {re.escape(title)}$")))
+    return card.locator(".noUi-handle").first
+
+
+def press_item(page, title: str, *keys: str) -> None:
+    target = handle_of(page, title)
+    target.focus()
+    for key in keys:
+        page.keyboard.press(key)
+
+
+def shown_titles(page) -> list[str]:
+    """Item titles in the order this partner's page shows them."""
+    return [re.sub(r"^\d+\. ", "", t) for t in page.locator(".tk-card h3").all_inner_texts()
+            if re.match(r"^\d+\. ", t)]
+
+
 def handle(page, index: int):
     return page.locator(".noUi-handle").nth(index)
 
@@ -108,13 +130,13 @@ def test_session_in_jupyterlab(page):
         create_couple(page, f"Noa {HOSTILE}", "Sami")
         page.get_by_text(f"Noa {HOSTILE} & Sami").wait_for()  # shown literally
 
-        press_on(page, 0, "ArrowRight", "ArrowRight")
-        press_on(page, 1, "ArrowLeft")
+        press_item(page, "Asking for help", "ArrowRight", "ArrowRight")
+        press_item(page, "Sharing fears and feelings", "ArrowLeft")
         page.get_by_text("+2 · leans toward hyper-independence").wait_for()
         page.get_by_role("button", name="Next").click()
         page.get_by_text("This part is for Sami alone").wait_for()
-        press_on(page, 0, "ArrowLeft", "ArrowLeft", "ArrowLeft")
-        page.get_by_text("-3 · leans toward dependence").wait_for()
+        press_item(page, "Asking for help", "ArrowLeft", "ArrowLeft", "ArrowLeft")
+        page.get_by_text("-3 · leans toward over-reliance").wait_for()
 
         step(page, "4 Profiles")
         assert not page.locator(".tk-app img").first.is_visible()
@@ -123,10 +145,10 @@ def test_session_in_jupyterlab(page):
         picture.wait_for()
         before = picture.get_attribute("src")
         assert before and before.startswith("blob:") or before.startswith("data:")
-        page.get_by_text("opposite sides").wait_for()
+        page.get_by_text("at opposite ends").first.wait_for()
 
         step(page, "2 Noa")
-        press_on(page, 0, "ArrowLeft")  # +2 -> +1
+        press_item(page, "Asking for help", "ArrowLeft")  # +2 -> +1
         page.get_by_text("+1 · near the middle").wait_for()
         step(page, "4 Profiles")
         page.get_by_role("button", name="Reveal both profiles").click()
@@ -162,8 +184,9 @@ def test_session_in_jupyterlab(page):
         page.get_by_text("| Idle").wait_for(timeout=60_000)  # widgets connected again
         page.get_by_role("button", name="Open").click()
         page.get_by_text("This part is for").wait_for()
-        assert handle(page, 0).get_attribute("aria-valuenow") == "1.0"
-        assert handle(page, 1).get_attribute("aria-valuenow") == "-1.0"
+        assert handle_of(page, "Asking for help").get_attribute("aria-valuenow") == "1.0"
+        assert handle_of(page, "Sharing fears and feelings").get_attribute(
+            "aria-valuenow") == "-1.0"
         step(page, "6 Origins")
         restored = page.get_by_placeholder("Notes (saved as you type)").first.input_value()
         assert restored == f"{HOSTILE} שלום"
@@ -179,7 +202,7 @@ def test_session_in_voila(page):
         assert page.locator(".jp-InputArea-editor, .CodeMirror, .cm-editor").count() == 0
         create_couple(page, f"Ana {HOSTILE}", "Bo")
         page.get_by_text(f"Ana {HOSTILE} & Bo").wait_for()
-        press_on(page, 2, "ArrowRight")
+        press_item(page, "Decisions that affect us both", "ArrowRight")
         page.get_by_text("+1 · near the middle").wait_for()
         step(page, "8 Finish")
         page.get_by_role("button", name="Export PDF report").click()
@@ -239,20 +262,21 @@ def test_keyboard_only_worksheet(page, where):
         tab_to(page, lambda f: "Create couple" in f["text"])
         page.keyboard.press("Enter")
         page.get_by_text("This part is for").wait_for()
-        moves = ["ArrowRight", "ArrowLeft", "ArrowRight", "ArrowRight", "ArrowLeft",
-                 "ArrowLeft", "ArrowRight", "ArrowLeft", "ArrowRight", "ArrowLeft", "ArrowRight"]
+        titles = shown_titles(page)  # Kai's own order
+        moves = ["ArrowRight", "ArrowLeft"] * 6 + ["ArrowRight"]
         for key in moves:
             tab_to(page, lambda f: f["role"] == "slider")
             page.keyboard.press(key)
-        page.get_by_text("11 of 11 answered; all answered").wait_for()
+        page.get_by_text("13 of 13 answered; all answered").wait_for()
         tab_to(page, lambda f: f["text"].strip() == "Next")
         page.keyboard.press("Enter")
         page.get_by_text("This part is for Lou alone").wait_for()
         saved = answers_in(server.data_dir)
-        positions = [saved[("a", item, "position")] for item in (
-            "asking_for_help", "sharing_feelings", "decisions")]
-        assert positions == ["1", "-1", "1"]
-        assert sum(1 for key in saved if key[0] == "a") == 11
+        ids = {item.title: item.id for item in load_content().spectrum.items}
+        expected = {ids[t]: ("1" if key == "ArrowRight" else "-1")
+                    for t, key in zip(titles, moves, strict=True)}
+        assert {item: saved[("a", item, "position")] for item in expected} == expected
+        assert sum(1 for key in saved if key[0] == "a") == 13
 
 
 def test_follow_up_session_and_progress_in_voila(page, tmp_path):
@@ -272,16 +296,16 @@ def test_follow_up_session_and_progress_in_voila(page, tmp_path):
         page.get_by_role("button", name="Open").click()
         page.get_by_text("This part is for Kim alone").wait_for()
         page.get_by_text("Session 3,").wait_for()
-        press_on(page, 0, "ArrowRight")
-        press_on(page, 1, "ArrowLeft")
-        page.get_by_text("2 of 11 answered").wait_for()
+        press_item(page, "Asking for help", "ArrowRight")
+        press_item(page, "Sharing fears and feelings", "ArrowLeft")
+        page.get_by_text("2 of 13 answered").wait_for()
 
         step(page, "7 Plan")
         page.get_by_text("From session 1: how did it go?").first.wait_for()
-        assert page.get_by_text("From session 2: how did it go?").count() == 1
+        assert page.get_by_text("From session 2: how did it go?").count() == 3
         assert page.locator("textarea").filter(has_text="").count() > 0
-        ask = page.get_by_placeholder("The request").first
-        assert ask.input_value() == "Ask Kevin to come with me to pick a present for my sister"
+        ask = page.get_by_placeholder("The small risk").first
+        assert ask.input_value() == "Ask Kevin to come with me to choose a present for my sister"
 
         step(page, "5 Progress")
         page.get_by_role("button", name="Reveal progress").click()
@@ -290,7 +314,7 @@ def test_follow_up_session_and_progress_in_voila(page, tmp_path):
         page.get_by_text("3 sessions so far").wait_for()
         before = picture.get_attribute("src")
         step(page, "2 Kim")
-        press_on(page, 0, "ArrowRight")  # +1 -> +2
+        press_item(page, "Asking for help", "ArrowRight")  # +1 -> +2
         page.get_by_text("+2 · leans toward hyper-independence").first.wait_for()
         step(page, "5 Progress")
         page.get_by_role("button", name="Reveal progress").click()

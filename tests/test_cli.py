@@ -27,7 +27,7 @@ def test_every_command_has_help():
     sub = next(a for a in parser._actions if a.dest == "command")
     assert set(sub.choices) == {"where", "demo", "list", "show", "export", "import", "delete",
                                 "report", "blank", "import-form", "sessions", "progress",
-                                "session"}
+                                "session", "handout", "homework"}
     for name, p in sub.choices.items():
         assert p.format_help().startswith("usage: python -m toolkit " + name)
 
@@ -41,16 +41,23 @@ def test_demo_is_idempotent_and_list_shows_both(capsys, demo):
     code, out, _ = run(capsys, *demo, "list")
     assert code == 0
     assert "demo-kim-kevin" in out and "Kim & Kevin" in out
-    assert "demo-alison-brett" in out and "(2 sessions, last 2026-12-01)" in out
+    assert "demo-alison-brett" in out and "(2 sessions, last 2026-12-15)" in out
+    assert "demo-priya-tom" in out and "demo-leon-nadia" in out
 
 
-def test_show_prints_scores_and_prompts(capsys, demo):
+def test_show_prints_scores_and_prompts(capsys, demo, content):
     code, out, _ = run(capsys, *demo, "show", "demo-kim-kevin", "--session", "1")
     assert code == 0
-    assert "Time apart and time together    3     -3    6            yes" in out
-    assert "Kim: leans toward hyper-independence" in out
-    assert "Kevin: leans toward dependence" in out
-    assert "largest gaps, to talk about:\n- Time apart and time together (gap 6)" in out
+    titles = [i.title for i in content.spectrum.items]
+    rows = {t: line.split() for line in out.splitlines() for t in titles
+            if line.strip().startswith(t)}
+    assert rows["Time apart and time together"][-3:] == ["3", "-1", "4"]  # -1 is no pole
+    assert rows["Sense of self"][-5:] == ["3", "2", "1", "both", "right"]
+    assert "Kim leans toward hyper-independence: tends to carry things alone" in out
+    assert "Kevin leans toward hyper-independence" in out
+    assert "largest gaps, to talk about:\n- Time apart and time together (gap 4)" in out
+    assert "where you both lean the same way (Living side by side)" in out
+    assert "- When my partner is upset (both toward hyper-independence): You both tend" in out
 
 
 def test_export_import_delete_cycle(capsys, demo, tmp_path):
@@ -73,7 +80,7 @@ def test_csv_to_stdout(capsys, demo):
     code, out, _ = run(capsys, *demo, "export", "--csv", "-o", "-")
     assert code == 0
     assert out.splitlines()[0].startswith("couple_id,partner_a,partner_b,session")
-    assert sum(1 for line in out.splitlines() if ",spectrum," in line) == 88
+    assert sum(1 for line in out.splitlines() if ",spectrum," in line) == 4 * 2 * 26
 
 
 def test_delete_all(capsys, demo, data_dir):
@@ -110,19 +117,35 @@ def test_broken_store_reported_without_traceback(data_dir, tmp_path):
     assert (data_dir / "sessions.sqlite3").read_text() == "not a database"
 
 
-def test_demo_couples_tell_two_different_stories(data_dir, content):
+def test_demo_couples_tell_four_different_stories(data_dir, content):
     from toolkit.demo import seed_demos
-    from toolkit.scoring import score_session
+    from toolkit.session import SessionModel
 
     with Store(data_dir, content=content) as store:
-        assert sorted(seed_demos(store)) == ["demo-alison-brett", "demo-kim-kevin"]
+        assert sorted(seed_demos(store)) == ["demo-alison-brett", "demo-kim-kevin",
+                                             "demo-leon-nadia", "demo-priya-tom"]
         assert seed_demos(store) == []
-        kk = score_session(content.spectrum, store.load_session(
-            store.session("demo-kim-kevin", 1).id))
-        ab = score_session(content.spectrum, store.load_session(
-            store.session("demo-alison-brett", 1).id))
-        plan = store.load_session(store.session("demo-alison-brett", 1).id).plan("agreements")
-    assert kk.couple["mean_gap"].iloc[0] > 3 and len(kk.opposite_poles) >= 5
-    assert ab.couple["mean_gap"].iloc[0] < 1 and len(ab.opposite_poles) == 0
-    assert set(ab.summary["reading"]) == {"balanced"}
-    assert "holiday party" in plan[0]["event"]
+        scores = {c: SessionModel.open(store, f"demo-{c}", 1).scores
+                  for c in ("kim-kevin", "alison-brett", "priya-tom", "leon-nadia")}
+        plan = SessionModel.open(store, "demo-kim-kevin", 1).data.plan("agreements")
+
+    def readings(name):
+        return dict(zip(scores[name].summary["partner"], scores[name].summary["reading"],
+                        strict=True))
+
+    def couple(name):
+        return scores[name].couple.iloc[0]
+
+    # 004's "you do your thing and I'll do mine": both lean the same way
+    assert readings("kim-kevin") == {"a": "right", "b": "right"}
+    assert couple("kim-kevin")["shared_pattern"] == "right"
+    assert couple("kim-kevin")["shared_right_count"] == 5
+    assert "Kevin doesn't leave Kim alone with his dad" in plan[1]["strategy"]
+    # 004's team: close to the middle, small differences
+    assert readings("alison-brett") == {"a": "balanced", "b": "balanced"}
+    assert couple("alison-brett")["mean_gap"] < 1 and couple("alison-brett")["largest_gap"] == 2
+    # pursue and withdraw: opposite ends
+    assert readings("priya-tom") == {"a": "right", "b": "left"}
+    assert couple("priya-tom")["opposite_pole_count"] == 6
+    # 003's mixed pattern: strong at both ends with no overall lean
+    assert readings("leon-nadia") == {"a": "mixed", "b": "balanced"}

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from pathlib import Path
 
 import pytest
 import yaml
@@ -11,30 +12,109 @@ from toolkit.content import ContentError, load_content
 SEED_NAME = re.compile(r"^\d{3}_[0-9a-f]{16}\.txt$")
 
 
+SEEDS = {  # the articles the content is grounded in (they never ship with the toolkit)
+    "000_6deb14e528918eb5.txt", "001_488ab021bac707c9.txt", "002_512ec97a7d8d20e6.txt",
+    "003_f6fbaf0a297eb2e1.txt", "004_5a4926b35f120bc9.txt",
+}
+SEED_FOLDER = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+
+
+def all_sources(content) -> list[tuple[str, tuple[str, ...]]]:
+    out = [(f"spectrum.{i.id}", i.sources) for i in content.spectrum.items]
+    out += [(f"spectrum.shared_patterns.{k}", p.sources)
+            for k, p in content.spectrum.shared_patterns.items()]
+    out.append(("spectrum.opposite_pattern", content.spectrum.opposite_pattern.sources))
+    out += [(f"origins.{s.id}", s.sources) for s in content.origins.sections]
+    out += [(f"boundaries.{s.id}", s.sources) for s in content.boundaries.sections]
+    out += [(f"handout.{p.id}", p.sources) for p in content.handout.patterns]
+    return out
+
+
+def test_the_seed_list_matches_the_articles_when_they_are_here():
+    if SEED_FOLDER.is_dir():
+        assert {p.name for p in SEED_FOLDER.glob("*.txt")} == SEEDS
+
+
+def test_every_source_names_an_existing_seed(content):
+    for where, sources in all_sources(content):
+        assert sources, where
+        assert set(sources) <= SEEDS, (where, set(sources) - SEEDS)
+        assert all(SEED_NAME.match(s) for s in sources), where
+
+
 def test_shipped_spectrum_covers_the_brief(content):
     spectrum = content.spectrum
-    assert 10 <= len(spectrum.items) <= 12
+    assert spectrum.version == 2
+    assert 11 <= len(spectrum.items) <= 13
     assert (spectrum.scale_min, spectrum.scale_max) == (-3, 3)
+    assert spectrum.left_label == "Toward over-reliance"  # the unhealthy form, not "dependence"
+    assert "dependence" not in spectrum.left_label.lower()
+    assert "healthy" in spectrum.intro and "interdependence" in spectrum.intro.lower()
     titles = " ".join(item.title.lower() for item in spectrum.items)
-    for topic in ("help", "feelings", "decisions", "time apart", "responsibilities", "upset",
+    for topic in ("help", "feelings", "decisions", "time apart", "load", "upset",
                   "needs", "support", "self", "bubble", "relied"):
         assert topic in titles, topic
     for item in spectrum.items:
-        assert item.left and item.middle and item.right and item.prompt and item.practice
-        assert len({item.left, item.middle, item.right}) == 3
-        assert item.sources and all(SEED_NAME.match(s) for s in item.sources), item.id
+        statements = (item.left, item.middle, item.right)
+        assert all(statements) and len(set(statements)) == 3, item.id
+        assert item.prompt, item.id
+        assert set(item.practice) == {"left", "middle", "right"}, item.id
+        assert len(set(item.practice.values())) == 3, item.id  # each side its own step
+        assert set(item.shared_prompt) == {"left", "right"}, item.id
+        assert item.facilitator.get("listen_for") and item.facilitator.get("ask"), item.id
+        for statement in statements:  # one partner can rate it alone
+            assert not statement.lower().startswith(("we ", "us ")), (item.id, statement)
+    assert set(spectrum.shared_patterns) == {"left", "right"}
+    assert spectrum.shared_patterns["right"].title == "Living side by side"
+
+
+def test_no_pole_shames_or_flatters(content):
+    words = ("fend for themselves", "far too much", "needy", "weak", "selfish", "clingy")
+    for item in content.spectrum.items:
+        for statement in (item.left, item.middle, item.right):
+            assert not any(w in statement.lower() for w in words), (item.id, statement)
 
 
 def test_shipped_origins_and_plan_cover_the_brief(content):
-    assert len(content.origins.sections) == 7
-    assert content.origins.resonance_labels[0] == "Not at all"
-    assert all(s.prompts and s.sources for s in content.origins.sections)
+    origins = content.origins
+    assert len(origins.sections) == 7
+    assert origins.resonance_labels == ("Not at all", "A little", "Quite a bit", "Very much")
+    assert all(s.prompts and s.sources and s.facilitator for s in origins.sections)
+    parent = " ".join(origins.sections[1].prompts).lower()
+    assert "nobody came" not in parent  # asked without presuming neglect
+    assert "family before self" not in origins.sections[5].intro.lower()
     plan = content.boundaries
     tables = [s.id for s in plan.sections if s.kind == "table"]
-    assert tables == ["pursuits", "rituals", "small_risks", "agreements", "need_sentences"]
+    assert tables == ["pursuits", "rituals", "small_risks", "agreements", "need_sentences",
+                      "expectations", "repair"]
     assert plan.section("review").kind == "date"
     assert [c.id for c in plan.section("rituals").columns] == ["ritual", "how_often", "who_starts"]
-    assert plan.section("small_risks").column("by_when").type == "date"
+    assert [c.id for c in plan.section("small_risks").columns] == [
+        "who", "ask", "by_when", "done", "how_it_went"]
+    assert all(len(c.label) <= 22 for s in plan.sections for c in s.columns)
+
+
+def test_the_handout_names_the_four_patterns(content):
+    handout = content.handout
+    assert [p.id for p in handout.patterns] == [
+        "healthy_independence", "hyper_independence", "codependency", "interdependence"]
+    words = len(" ".join([handout.title, handout.intro, handout.closing,
+                          *(p.title + " " + p.text for p in handout.patterns)]).split())
+    assert words <= 420  # one A4 page
+
+
+def test_the_first_worksheets_stay_available_for_old_sessions(content):
+    from toolkit.content import archived_contents, content_for
+
+    old = content_for({"spectrum": 1, "origins": 1, "boundaries": 1}, content.folder)
+    assert old.spectrum.left_label == "Toward dependence"  # their own wording
+    assert old.spectrum.item("asking_for_help").practice["left"] == \
+        old.spectrum.item("asking_for_help").practice["right"]  # one practice for all, as then
+    assert old.handout is content.handout  # borrowed from the worksheets in use
+    assert [c.versions for c in archived_contents(content.folder)] == [
+        {"spectrum": 1, "origins": 1, "boundaries": 1}]
+    with pytest.raises(ContentError, match="no worksheets of versions spectrum 7"):
+        content_for({"spectrum": 7, "origins": 1, "boundaries": 1}, content.folder)
 
 
 def test_content_objects_are_immutable(content):
@@ -69,16 +149,17 @@ def _error(folder) -> str:
 def test_yaml_syntax_error_names_file_and_line(worksheet_copy):
     path = worksheet_copy / "origins.yaml"
     lines = path.read_text().splitlines()
-    lines[12] = "  labels: [Not at all, A little"  # unclosed list
+    index = next(i for i, line in enumerate(lines) if line.strip().startswith("labels:"))
+    lines[index] = "  labels: [Not at all, A little"  # unclosed list
     path.write_text("\n".join(lines))
     message = _error(worksheet_copy)
     assert "origins.yaml" in message
     assert "YAML syntax error" in message
-    assert re.search(r"line (1[3-9]|2\d)", message), message
+    assert re.search(rf"line ({index + 1}|{index + 2}|{index + 3})\b", message), message
 
 
 def test_missing_field_names_item_and_field(worksheet_copy):
-    _mutate(worksheet_copy, "spectrum", lambda d: d["items"][2].pop("prompt"))
+    _mutate(worksheet_copy, "spectrum", lambda d: d["items"][6].pop("prompt"))
     message = _error(worksheet_copy)
     assert "spectrum.yaml" in message
     assert "item 'decisions'" in message

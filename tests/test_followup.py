@@ -149,7 +149,7 @@ def test_app_lists_sessions_edits_details_and_deletes_one(store, first):
     app.go(0)
     panel = app.views["sessions"]
     listed = [row.children[0].value for row in panel.list_box.children]
-    assert "Session 1</b>, 2026-10-05" in listed[0] and "Ana 1/11" in listed[0]
+    assert "Session 1</b>, 2026-10-05" in listed[0] and "Ana 1/13" in listed[0]
     assert "(open now)" in listed[1]
     panel.facilitator.value = "Dr Lee"
     import datetime as dt
@@ -186,8 +186,8 @@ def test_report_has_since_last_time_only_after_the_first(tmp_path, data_dir, con
     text = " ".join(pdftotext(second_pdf).split())
     assert "Since last time (session 1, 2 November 2026)" in text
     assert "Kim, Asking for help: +2 to +1" in text
-    assert "Gaps that narrowed" in text and "Time apart and time together: 6 then, 4 now" in text
-    assert "Kevin came along and chose the scarf" in text
+    assert "Gaps that narrowed" in text and "Time apart and time together: 4 then, 3 now" in text
+    assert "He came and found the scarf in ten minutes" in text
 
 
 def test_cli_sessions_progress_and_session_commands(capsys, data_dir):
@@ -196,13 +196,14 @@ def test_cli_sessions_progress_and_session_commands(capsys, data_dir):
     capsys.readouterr()
     assert main([*d, "sessions", "demo-kim-kevin"]) == 0
     out = capsys.readouterr().out
-    assert "session 1  2026-11-02, with Demo facilitator: spectrum 11/11 and 11/11" in out
+    assert "session 1  2026-11-02, with Demo facilitator: spectrum 13/13 and 13/13" in out
     assert main([*d, "progress", "demo-kim-kevin"]) == 0
     out = capsys.readouterr().out
     assert "Asking for help" in out and "session 1 session 2" in " ".join(out.split())
-    assert "session 2 (2026-11-23): lean Kim +1.64 Kevin -0.82; mean gap 2.45" in out
+    # Kim: 21/13 = +1.62; Kevin 12/13 = +0.92; gaps 11/13 = 0.85
+    assert "session 2 (2026-11-30): lean Kim +1.62 Kevin +0.92; mean gap 0.85" in out
     assert main([*d, "session", "new", "demo-kim-kevin", "--date", "2026-12-14"]) == 0
-    assert "started session 3 for demo-kim-kevin on 2026-12-14; 10 plan rows carried" in \
+    assert "started session 3 for demo-kim-kevin on 2026-12-14; 18 plan rows carried" in \
         capsys.readouterr().out
     assert main([*d, "session", "edit", "demo-kim-kevin", "--date", "2026-12-15",
                  "--facilitator", "Sam"]) == 0

@@ -91,4 +91,4 @@ def test_installed_copy_finds_its_worksheets(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True, cwd=tmp_path, env=env).stdout.split()
     assert out[0].startswith(str(target))
-    assert out[1].startswith(str(target)) and out[2] == "11"
+    assert out[1].startswith(str(target)) and out[2] == "13"

@@ -76,9 +76,10 @@ def test_demo_report_reads_in_order(demo_store, tmp_path):
     text = pdftotext(path)
     order = ["Kim & Kevin", "2 November 2026", "Confidential", "Where each of you stands",
              "Kim leans toward hyper-independence", "Where you differ most",
-             "Time apart and time together", "Talk it through:", "All items",
+             "Time apart and time together", "Talk it through:", "Where you lean the same way",
+             "Living side by side", "All items",
              "Where the patterns came from", "An ex used to check my phone",
-             "Our boundary plan", "Friday drinks with my friends", "14 December 2026"]
+             "Our plan", "Evenings with my friends", "30 November 2026"]
     positions = [text.find(marker) for marker in order]
     assert -1 not in positions, [m for m, p in zip(order, positions, strict=True) if p < 0]
     assert positions == sorted(positions)

@@ -79,15 +79,15 @@ def test_two_spectrum_views_follow_every_change(model):
     first.items[2].slider.value = -2  # a partner moves a slider in one view
     assert second.items[2].slider.value == -2
     assert second.items[2].value == -2
-    assert "leans toward dependence" in second.items[2].answer.value
-    assert "1 of 11 answered" in second.progress.value
+    assert "leans toward over-reliance" in second.items[2].answer.value
+    assert "1 of 13 answered" in second.progress.value
     second.items[2].clear_button.click()  # and clears it in the other
     assert first.items[2].value is None
     assert "tk-unanswered" in first.items[2].slider._dom_classes
     model.set(key("a", "asking_for_help"), 3)  # the model's API, no widget involved
     for view in (first, second):
         assert view.items[0].slider.value == 3 and view.items[0].value == 3
-        assert "1 of 11 answered" in view.progress.value
+        assert "1 of 13 answered" in view.progress.value
 
 
 def test_two_origins_and_plan_views_follow_every_change(model):

@@ -212,13 +212,17 @@ def _legacy_store(data_dir: Path) -> Path:
     return path
 
 
+STEPS = ["0001_initial", "0002_carried_plan_rows", "0003_session_worksheets"]
+
+
 def test_pending_steps_are_reported_without_writing(data_dir):
     from toolkit.store.migrations import pending
 
     path = _legacy_store(data_dir)
     before = digest(path)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    assert [m.name for m in pending(conn)] == ["0002_carried_plan_rows"]
+    assert [m.name for m in pending(conn)] == ["0002_carried_plan_rows",
+                                               "0003_session_worksheets"]
     conn.close()
     assert digest(path) == before
 
@@ -227,7 +231,7 @@ def test_older_schema_is_migrated_with_a_backup(data_dir, content):
     _legacy_store(data_dir)
     with Store(data_dir, content=content) as s:
         assert s.schema_version == SCHEMA_VERSION
-        assert s.applied_migrations() == ["0001_initial", "0002_carried_plan_rows"]
+        assert s.applied_migrations() == STEPS
         data = s.load_session(1)
         assert data.spectrum("a") == {"decisions": -2}  # nothing lost on the way
         assert data.plan("rituals") == [{"row": 1}]
@@ -241,15 +245,15 @@ def test_older_schema_is_migrated_with_a_backup(data_dir, content):
     old.close()
     # opening again runs nothing and writes no second backup
     with Store(data_dir, content=content) as s:
-        assert s.applied_migrations() == ["0001_initial", "0002_carried_plan_rows"]
+        assert s.applied_migrations() == STEPS
     assert len(list(data_dir.glob(f"{DB_NAME}.before-*"))) == 1
 
 
 def test_a_new_store_records_its_steps_and_needs_no_backup(data_dir, content):
     with Store(data_dir, content=content) as s:
-        assert s.applied_migrations() == ["0001_initial", "0002_carried_plan_rows"]
+        assert s.applied_migrations() == STEPS
         rows = s._conn.execute("SELECT name, applied_at FROM schema_migrations").fetchall()
-        assert [r[0] for r in rows] == ["0001_initial", "0002_carried_plan_rows"]
+        assert [r[0] for r in rows] == STEPS
     assert not list(data_dir.glob(f"{DB_NAME}.before-*"))
 
 

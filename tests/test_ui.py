@@ -29,6 +29,10 @@ def items(app, partner):
     return app.views[f"spectrum_{partner}"].items
 
 
+def content_item(app, item_id):
+    return app.model.content.spectrum.item(item_id)
+
+
 def test_creating_a_couple_opens_partner_a(app):
     assert app.step == "spectrum_a"
     assert app.model.couple.partner_a == "Noa"
@@ -58,15 +62,21 @@ def test_untouched_items_are_not_answered_not_zero(app):
     assert "0 &middot; near the middle" in first.answer.value
 
 
+def item(app, partner, item_id):
+    return next(v for v in items(app, partner) if v.item.id == item_id)
+
+
 def test_slider_saves_at_once_and_clear_unanswers(app):
-    view = items(app, "b")[3]
+    view = item(app, "b", "time_apart_together")
     view.slider.value = -2
     assert app.model.data.spectrum("b") == {"time_apart_together": -2}
-    assert "leans toward dependence" in view.answer.value
+    assert "-2 &middot; leans toward over-reliance" in view.answer.value
+    view.slider.value = -1
+    assert "-1 &middot; near the middle" in view.answer.value
     view.clear_button.click()
     assert app.model.data.spectrum("b") == {}
     assert view.value is None and view.slider.value == 0
-    assert "0 of 11 answered" in app.views["spectrum_b"].progress.value
+    assert "0 of 13 answered" in app.views["spectrum_b"].progress.value
 
 
 def test_profiles_stay_hidden_until_revealed_then_follow_each_move(app):
@@ -82,10 +92,13 @@ def test_profiles_stay_hidden_until_revealed_then_follow_each_move(app):
     assert first[:4] == b"\x89PNG"
     assert "Noa</b> leans toward hyper-independence" in profile.readings.value
     readings = profile.readings.value
-    assert "Sami</b> leans toward dependence" in readings
-    assert "(so far: 1 of 11 items answered)" in readings
+    assert "Sami</b> leans toward over-reliance" in readings
+    assert "(so far: 1 of 13 items answered)" in readings
     assert "Asking for help" in profile.gaps_html.value
-    assert "opposite sides" in profile.gaps_html.value
+    assert "at opposite ends" in profile.gaps_html.value
+    steps = content_item(app, "asking_for_help").practice
+    assert f"Noa: {steps['right']}" in profile.gaps_html.value.replace("&#x27;", "'")
+    assert f"Sami: {steps['left']}" in profile.gaps_html.value.replace("&#x27;", "'")
     figure = profile.plot.figure
 
     items(app, "b")[0].slider.value = 2  # now they agree

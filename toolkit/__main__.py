@@ -65,34 +65,50 @@ def cmd_show(args: argparse.Namespace) -> None:
     import pandas as pd
 
     from .session import SessionModel
+    from .wording import position_text
 
     with _store(args) as store:
         model = SessionModel.open(store, args.couple, args.session)
         info, data, scores = model.info, model.data, model.scores
     a, b = data.couple.partner_a, data.couple.partner_b
     print(f"{a} & {b}: session {info.number}, {info.date}\n")
+    spectrum = model.content.spectrum
     table = scores.gaps[["title", "position_a", "position_b", "gap"]].rename(
         columns={"title": "item", "position_a": a, "position_b": b}
     )
-    table["opposite poles"] = scores.gaps["opposite_poles"].map({True: "yes", False: ""})
+    table["ends"] = [
+        "opposite" if opposite else ("both " + shared if shared else "")
+        for opposite, shared in zip(scores.gaps["opposite_poles"], scores.gaps["shared"],
+                                    strict=True)
+    ]
     with pd.option_context("display.width", 120, "display.max_colwidth", 48):
         print(table.to_string(index=False, na_rep="-"))
-    print()
+    print(f"\n(ends: 'opposite' = one of you at {position_text(-2)} or below and the other at "
+          f"{position_text(2)} or above; 'both left/right' = both at the same end)\n")
     for row in scores.summary.itertuples():
         lean = "-" if row.lean is None else f"{row.lean:+.2f}"
         imbalance = "-" if row.imbalance is None else f"{row.imbalance:.2f}"
-        print(f"{row.name}: {row.reading_text} (lean {lean}, imbalance {imbalance}, "
+        print(f"{row.name} {row.reading_text} (lean {lean}, imbalance {imbalance}, "
               f"{row.answered}/{row.total} answered)")
-        if row.missing:
+        if row.missing and row.answered:
             print(f"  not answered yet: {', '.join(row.missing)}")
-    mean_gap = scores.couple["mean_gap"].iloc[0]
-    if mean_gap is not None and not pd.isna(mean_gap):
-        print(f"\nmean gap {mean_gap:.2f}; "
-              f"{scores.couple['opposite_pole_count'].iloc[0]} item(s) at opposite poles")
+    couple = scores.couple.iloc[0]
+    if couple["mean_gap"] is not None and not pd.isna(couple["mean_gap"]):
+        print(f"\nmean gap {couple['mean_gap']:.2f}; {couple['opposite_pole_count']} item(s) "
+              f"at opposite ends; {couple['shared_left_count'] + couple['shared_right_count']} "
+              "where you both lean the same way")
+    if couple["opposite_pattern"] and spectrum.opposite_pattern is not None:
+        print(f"\n{spectrum.opposite_pattern.title}: {spectrum.opposite_pattern.prompt}")
     if len(scores.largest_gaps):
         print("\nlargest gaps, to talk about:")
         for row in scores.largest_gaps.itertuples():
             print(f"- {row.title} (gap {row.gap}): {row.prompt}")
+    if len(scores.shared):
+        pattern = spectrum.shared_patterns.get(couple["shared_pattern"] or "")
+        print("\nwhere you both lean the same way"
+              + (f" ({pattern.title}): {pattern.prompt}" if pattern else ":"))
+        for row in scores.shared.itertuples():
+            print(f"- {row.title} (both {spectrum.zones[row.shared]}): {row.shared_prompt}")
 
 
 def _answered(store: Store, info: SessionInfo) -> str:
@@ -150,7 +166,7 @@ def cmd_progress(args: argparse.Namespace) -> None:
         lean = " ".join(f"{names[p]} {signed(getattr(row, f'lean_{p}'))}" for p in ("a", "b"))
         gap = "-" if pd.isna(row.mean_gap) else f"{row.mean_gap:.2f}"
         print(f"session {row.session} ({row.date}): lean {lean}; mean gap {gap}; "
-              f"{row.opposite_pole_count} item(s) at opposite poles")
+              f"{row.opposite_pole_count} item(s) at opposite ends")
 
 
 def cmd_session(args: argparse.Namespace) -> None:
@@ -266,8 +282,28 @@ def cmd_report(args: argparse.Namespace) -> None:
         model = SessionModel.open(store, args.couple, args.session)
         since = model.since_last_time()
     data = _with_warnings(lambda: session_report(model.content, model.data, model.scores,
-                                                 facilitator=args.facilitator, since=since))
-    _write(data, args.output or f"{args.couple}-session-{model.info.number}.pdf")
+                                                 facilitator=args.facilitator, since=since,
+                                                 reader=args.reader))
+    _write(data, args.output or f"{args.couple}-session-{model.info.number}-{args.reader}.pdf")
+
+
+def cmd_handout(args: argparse.Namespace) -> None:
+    from .report import handout_pdf
+
+    content = load_content(args.worksheets) if args.worksheets else load_content()
+    _write(_with_warnings(lambda: handout_pdf(content)), args.output or "handout.pdf")
+
+
+def cmd_homework(args: argparse.Namespace) -> None:
+    from .report import homework_pdf
+    from .session import SessionModel
+
+    with _store(args) as store:
+        model = SessionModel.open(store, args.couple, args.session)
+    data = _with_warnings(lambda: homework_pdf(model.content, model.data,
+                                               fillable=args.fillable))
+    kind = "-fillable" if args.fillable else ""
+    _write(data, args.output or f"{args.couple}-homework{kind}.pdf")
 
 
 def cmd_blank(args: argparse.Namespace) -> None:
@@ -358,9 +394,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--session", type=int, metavar="N", help="session number (default: latest)")
     p.add_argument("--facilitator", metavar="NAME", help="name on the cover (default: the "
                    "session's)")
+    p.add_argument("--for", dest="reader", choices=["couple", "facilitator"], default="couple",
+                   help="who the report is for: the couple (default) or the facilitator (adds "
+                        "the facilitator's notes)")
     p.add_argument("-o", "--output", metavar="FILE",
-                   help="PDF to write (default: COUPLE-session-N.pdf); never overwritten")
+                   help="PDF to write (default: COUPLE-session-N-READER.pdf); never overwritten")
     p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("handout", help="write the one-page handout on the four patterns as PDF")
+    p.add_argument("-o", "--output", metavar="FILE", help="PDF to write; never overwritten")
+    p.set_defaults(func=cmd_handout)
+
+    p = sub.add_parser("homework", help="write a couple's between-session sheet as PDF")
+    p.add_argument("couple", help="couple id (see 'list')")
+    p.add_argument("--session", type=int, metavar="N", help="session number (default: latest)")
+    p.add_argument("--fillable", action="store_true", help="a form to fill in on a tablet")
+    p.add_argument("-o", "--output", metavar="FILE", help="PDF to write; never overwritten")
+    p.set_defaults(func=cmd_homework)
 
     p = sub.add_parser("blank", help="write the blank worksheets as PDF, to print or fill in")
     p.add_argument("--fillable", action="store_true",

@@ -18,6 +18,11 @@ from typing import Any
 import yaml
 
 __all__ = [
+    "Handout",
+    "HandoutPattern",
+    "SharedPattern",
+    "archived_contents",
+    "content_for",
     "BoundariesWorksheet",
     "Column",
     "Content",
@@ -65,15 +70,40 @@ class ContentError(ValueError):
         super().__init__(f"{where}: {message}")
 
 
+SIDES = ("left", "middle", "right")
+POLES = ("left", "right")
+
+
 @dataclass(frozen=True)
 class SpectrumItem:
+    """One line of the spectrum.
+
+    ``practice`` has a small step for a partner standing at each side
+    ("left", "middle", "right"); ``shared_prompt`` a question for when both
+    partners lean toward the same pole ("left" or "right"); ``facilitator``
+    what to listen for and a follow-up question ("listen_for", "ask"), for the
+    facilitator's eyes only. Older worksheets may leave the last two empty.
+    """
+
     id: str
     title: str
     left: str
     middle: str
     right: str
     prompt: str
-    practice: str
+    practice: Mapping[str, str]
+    sources: tuple[str, ...]
+    shared_prompt: Mapping[str, str] = field(default_factory=dict)
+    facilitator: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class SharedPattern:
+    """What to say when both partners lean toward the same pole on several items."""
+
+    title: str
+    text: str
+    prompt: str
     sources: tuple[str, ...]
 
 
@@ -93,6 +123,10 @@ class SpectrumWorksheet:
     # reading id -> a sentence continuing a partner's name, and a short title
     readings: Mapping[str, str] = field(default_factory=dict)
     reading_titles: Mapping[str, str] = field(default_factory=dict)
+    # pole ("left", "right") -> the couple-level text for a shared pattern
+    shared_patterns: Mapping[str, SharedPattern] = field(default_factory=dict)
+    # the couple-level text when partners stand at opposite ends on several items
+    opposite_pattern: SharedPattern | None = None
 
     def item(self, item_id: str) -> SpectrumItem:
         for item in self.items:
@@ -112,6 +146,7 @@ class OriginSection:
     intro: str
     prompts: tuple[str, ...]
     sources: tuple[str, ...]
+    facilitator: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -169,21 +204,50 @@ class BoundariesWorksheet:
 
 
 @dataclass(frozen=True)
+class HandoutPattern:
+    id: str
+    title: str
+    text: str
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Handout:
+    """The one-page take-home handout: the four patterns in plain words."""
+
+    version: int
+    title: str
+    intro: str
+    patterns: tuple[HandoutPattern, ...]
+    closing: str
+
+
+@dataclass(frozen=True)
 class Content:
-    """The three worksheets, loaded together so versions always match."""
+    """The worksheets, loaded together so versions always match.
+
+    ``handout`` is optional: an archived folder of an older version need not
+    have one (the current one is used).
+    """
 
     folder: str
     spectrum: SpectrumWorksheet
     origins: OriginsWorksheet
     boundaries: BoundariesWorksheet
+    handout: Handout | None = None
 
     @property
     def versions(self) -> dict[str, int]:
+        """The versions of the worksheets a session answers; stored with each session."""
         return {
             "spectrum": self.spectrum.version,
             "origins": self.origins.version,
             "boundaries": self.boundaries.version,
         }
+
+    def matches(self, versions: Mapping[str, int]) -> bool:
+        mine = self.versions
+        return all(mine.get(name) == version for name, version in versions.items())
 
 
 # --- validation helpers -------------------------------------------------------
@@ -326,14 +390,18 @@ def _parse_yaml(path: Path) -> Any:
 # --- the three worksheets ---------------------------------------------------------
 
 
-READING_IDS = ("left", "right", "mixed", "balanced", "none")
+READING_IDS = ("left", "right", "mixed", "pulls_left", "pulls_right", "balanced", "none")
 
 
 def _default_readings(zones: Mapping[str, str]) -> dict[str, str]:
+    """Readings for worksheets that do not word them (the first version did not)."""
     return {
         "left": f"leans {zones['left']}: tends to lean on the relationship to feel steady",
         "right": f"leans {zones['right']}: tends to carry things alone",
         "mixed": "mixed: leans in on some things and holds back on others",
+        "pulls_left": f"sits mostly near the middle, with a few answers leaning {zones['left']}",
+        "pulls_right": f"sits mostly near the middle, with a few answers leaning "
+                       f"{zones['right']}",
         "balanced": "sits close to balanced interdependence",
         "none": "has not answered the spectrum yet",
     }
@@ -343,14 +411,38 @@ def _reading_titles(zones: Mapping[str, str]) -> dict[str, str]:
     return {
         "left": f"leans {zones['left']}",
         "right": f"leans {zones['right']}",
-        "mixed": "mixed: pulls both ways",
-        "balanced": "close to the middle",
+        "mixed": "strong answers at both ends",
+        "pulls_left": "mostly near the middle",
+        "pulls_right": "mostly near the middle",
+        "balanced": "near the middle",
         "none": "not answered yet",
     }
 
 
+def _sided(reader: _Reader, name: str, sides: tuple[str, ...], *, required: bool
+           ) -> dict[str, str]:
+    """A mapping with one text per side, e.g. practice: {left, middle, right}."""
+    if name not in reader.data:
+        if required:
+            raise reader.error(name, "missing required field")
+        return {}
+    r = _Reader(reader.file, reader.raw(name), f"{reader.item}.{name}", set(sides))
+    return {side: r.text(side) for side in sides}
+
+
+def _pattern(file: str, data: Any, where: str) -> SharedPattern:
+    p = _Reader(file, data, where, {"title", "text", "prompt", "sources"})
+    return SharedPattern(p.text("title"), p.text("text"), p.text("prompt"), p.texts("sources"))
+
+
+def _notes(reader: _Reader) -> dict[str, str]:
+    """Facilitator notes: what to listen for and a follow-up question."""
+    return _sided(reader, "facilitator", ("listen_for", "ask"), required=False)
+
+
 def parse_spectrum(data: Any, file: str = "spectrum.yaml") -> SpectrumWorksheet:
-    top = _header(file, data, "spectrum", {"scale", "items", "readings"})
+    top = _header(file, data, "spectrum",
+                  {"scale", "items", "readings", "shared_patterns", "opposite_pattern"})
     scale = _Reader(file, top.raw("scale"), "scale", {
         "min", "max", "left_label", "middle_label", "right_label", "zones"})
     lo, hi = scale.integer("min"), scale.integer("max")
@@ -359,15 +451,30 @@ def parse_spectrum(data: Any, file: str = "spectrum.yaml") -> SpectrumWorksheet:
             "min" if lo != SCALE_MIN else "max",
             f"the scale must run from {SCALE_MIN} to {SCALE_MAX}, got {lo}..{hi}",
         )
-    fields = {"id", "title", "left", "middle", "right", "prompt", "practice", "sources"}
+    fields = {"id", "title", "left", "middle", "right", "prompt", "practice", "sources",
+              "shared_prompt", "facilitator"}
     items = []
     for item_id, entry in _items(top, "items"):
         r = _Reader(file, entry, item_id, fields)
+        if isinstance(r.raw("practice"), str):  # one practice for everyone (first version)
+            practice = dict.fromkeys(SIDES, r.text("practice"))
+        else:
+            practice = _sided(r, "practice", SIDES, required=True)
         items.append(SpectrumItem(
             id=item_id, title=r.text("title"), left=r.text("left"), middle=r.text("middle"),
-            right=r.text("right"), prompt=r.text("prompt"), practice=r.text("practice"),
-            sources=r.texts("sources"),
+            right=r.text("right"), prompt=r.text("prompt"),
+            practice=MappingProxyType(practice), sources=r.texts("sources"),
+            shared_prompt=MappingProxyType(_sided(r, "shared_prompt", POLES, required=False)),
+            facilitator=MappingProxyType(_notes(r)),
         ))
+    shared: dict[str, SharedPattern] = {}
+    if "shared_patterns" in top.data:
+        sp = _Reader(file, top.raw("shared_patterns"), "shared_patterns", set(POLES))
+        for pole in POLES:
+            if pole in sp.data:
+                shared[pole] = _pattern(file, sp.raw(pole), f"shared_patterns.{pole}")
+    opposite = (_pattern(file, top.raw("opposite_pattern"), "opposite_pattern")
+                if "opposite_pattern" in top.data else None)
     left_label, right_label = scale.text("left_label"), scale.text("right_label")
     zones = {"left": left_label.lower(), "middle": "near the middle",
              "right": right_label.lower()}
@@ -377,7 +484,9 @@ def parse_spectrum(data: Any, file: str = "spectrum.yaml") -> SpectrumWorksheet:
     readings = _default_readings(zones)
     if "readings" in top.data:
         r = _Reader(file, top.raw("readings"), "readings", set(READING_IDS))
-        readings = {rid: r.text(rid, default=readings[rid]) for rid in READING_IDS}
+        # a reading continues a name inside a sentence; the caller ends the sentence
+        readings = {rid: r.text(rid, default=readings[rid]).rstrip(".")
+                    for rid in READING_IDS}
     return SpectrumWorksheet(
         version=top.integer("version"), title=top.text("title"), intro=top.text("intro"),
         scale_min=lo, scale_max=hi, left_label=left_label,
@@ -385,6 +494,8 @@ def parse_spectrum(data: Any, file: str = "spectrum.yaml") -> SpectrumWorksheet:
         items=tuple(items), zones=MappingProxyType(zones),
         readings=MappingProxyType(readings),
         reading_titles=MappingProxyType(_reading_titles(zones)),
+        shared_patterns=MappingProxyType(shared),
+        opposite_pattern=opposite,
     )
 
 
@@ -402,10 +513,12 @@ def parse_origins(data: Any, file: str = "origins.yaml") -> OriginsWorksheet:
         raise res.error("labels", f"needs {hi - lo + 1} labels, one per point, got {len(labels)}")
     sections = []
     for section_id, entry in _items(top, "sections"):
-        r = _Reader(file, entry, section_id, {"id", "title", "intro", "prompts", "sources"})
+        r = _Reader(file, entry, section_id,
+                    {"id", "title", "intro", "prompts", "sources", "facilitator"})
         sections.append(OriginSection(
             id=section_id, title=r.text("title"), intro=r.text("intro"),
             prompts=r.texts("prompts"), sources=r.texts("sources"),
+            facilitator=MappingProxyType(_notes(r)),
         ))
     return OriginsWorksheet(
         version=top.integer("version"), title=top.text("title"), intro=top.text("intro"),
@@ -444,6 +557,18 @@ def parse_boundaries(data: Any, file: str = "boundaries.yaml") -> BoundariesWork
     )
 
 
+def parse_handout(data: Any, file: str = "handout.yaml") -> Handout:
+    top = _header(file, data, "handout", {"patterns", "closing"})
+    patterns = []
+    for pattern_id, entry in _items(top, "patterns"):
+        r = _Reader(file, entry, pattern_id, {"id", "title", "text", "sources"})
+        patterns.append(HandoutPattern(pattern_id, r.text("title"), r.text("text"),
+                                       r.texts("sources")))
+    return Handout(version=top.integer("version"), title=top.text("title"),
+                   intro=top.text("intro"), patterns=tuple(patterns),
+                   closing=top.text("closing"))
+
+
 def default_worksheets_dir() -> Path:
     """The folder the toolkit reads when none is given.
 
@@ -462,11 +587,12 @@ def default_worksheets_dir() -> Path:
     return Path(str(files("toolkit") / "worksheets"))
 
 
+ARCHIVE = "archive"
 _CACHE: dict[tuple[str, tuple[float, ...]], Content] = {}
 
 
 def load_content(folder: str | os.PathLike[str] | None = None) -> Content:
-    """Load and validate the three worksheets from ``folder``.
+    """Load and validate the worksheets from ``folder`` (the ones in use by default).
 
     Results are cached per folder and file modification time, so widgets and
     the store can ask for content freely while edits on disk still show up.
@@ -474,16 +600,65 @@ def load_content(folder: str | os.PathLike[str] | None = None) -> Content:
     base = Path(folder).expanduser() if folder is not None else default_worksheets_dir()
     if not base.is_dir():
         raise ContentError(base, "worksheet folder not found")
-    paths = [base / "spectrum.yaml", base / "origins.yaml", base / "boundaries.yaml"]
-    stamps = tuple(p.stat().st_mtime if p.exists() else -1.0 for p in paths)
+    names = ("spectrum", "origins", "boundaries", "handout")
+    paths = {name: base / f"{name}.yaml" for name in names}
+    stamps = tuple(p.stat().st_mtime if p.exists() else -1.0 for p in paths.values())
     key = (str(base.resolve()), stamps)
     if key in _CACHE:
         return _CACHE[key]
+    handout = paths["handout"]
     content = Content(
         folder=str(base),
-        spectrum=parse_spectrum(_parse_yaml(paths[0]), str(paths[0])),
-        origins=parse_origins(_parse_yaml(paths[1]), str(paths[1])),
-        boundaries=parse_boundaries(_parse_yaml(paths[2]), str(paths[2])),
+        spectrum=parse_spectrum(_parse_yaml(paths["spectrum"]), str(paths["spectrum"])),
+        origins=parse_origins(_parse_yaml(paths["origins"]), str(paths["origins"])),
+        boundaries=parse_boundaries(_parse_yaml(paths["boundaries"]), str(paths["boundaries"])),
+        handout=parse_handout(_parse_yaml(handout), str(handout)) if handout.exists() else None,
     )
     _CACHE[key] = content
     return content
+
+
+def archived_contents(folder: str | os.PathLike[str] | None = None) -> list[Content]:
+    """Earlier versions of the worksheets, kept so sessions answered with them are
+    shown and printed with their own wording: every ``archive/*/`` folder next to
+    the worksheets in use, then those shipped with the toolkit."""
+    base = Path(folder).expanduser() if folder is not None else default_worksheets_dir()
+    shipped = Path(__file__).resolve().parent.parent / "worksheets"
+    if not (shipped / "spectrum.yaml").is_file():
+        from importlib.resources import files
+
+        shipped = Path(str(files("toolkit") / "worksheets"))
+    found: list[Content] = []
+    seen: set[Path] = set()
+    for root in (base / ARCHIVE, shipped / ARCHIVE):
+        if not root.is_dir():
+            continue
+        for sub in sorted(p for p in root.iterdir() if p.is_dir()):
+            if sub.resolve() in seen:
+                continue
+            seen.add(sub.resolve())
+            found.append(load_content(sub))
+    return found
+
+
+def content_for(versions: Mapping[str, int], folder: str | os.PathLike[str] | None = None
+                ) -> Content:
+    """The worksheets a session was answered with: the ones in use when the versions
+    match, else an archived copy. Pieces an old folder lacks (the handout) come from
+    the worksheets in use."""
+    current = load_content(folder)
+    if current.matches(versions):
+        return current
+    for archived in archived_contents(folder):
+        if archived.matches(versions):
+            if archived.handout is None:
+                archived = Content(archived.folder, archived.spectrum, archived.origins,
+                                   archived.boundaries, current.handout)
+            return archived
+    wanted = ", ".join(f"{k} {v}" for k, v in versions.items())
+    in_use = ", ".join(f"{k} {v}" for k, v in current.versions.items())
+    raise ContentError(
+        current.folder,
+        f"no worksheets of versions {wanted} are available (in use: {in_use}); put a copy of "
+        f"the worksheets those answers were given with in a folder under {ARCHIVE}/",
+    )

@@ -10,7 +10,7 @@ from .demo import ensure_demo
 from .session import SessionModel
 from .store import Store
 
-__all__ = ["progress_table", "score_table"]
+__all__ = ["handout", "progress_table", "score_table"]
 
 
 def score_table(
@@ -24,13 +24,40 @@ def score_table(
     with Store(data_dir) as store:
         ensure_demo(store, couple_id)
         model = SessionModel.open(store, couple_id, session)
+    from .wording import position_text
+
     scores = model.scores
+    zones = model.content.spectrum.zones
     a, b = model.couple.partner_a, model.couple.partner_b
-    table = scores.gaps[["title", "position_a", "position_b", "gap", "opposite_poles"]]
-    return table.rename(columns={
-        "title": "Item", "position_a": a, "position_b": b, "gap": "Gap",
-        "opposite_poles": "Opposite poles",
+    gaps = scores.gaps
+
+    def shown(value: object) -> str:
+        return "-" if pd.isna(value) else position_text(int(value))
+
+    where = [
+        "at opposite ends" if opposite else (f"both {zones[shared]}" if shared else "")
+        for opposite, shared in zip(gaps["opposite_poles"], gaps["shared"], strict=True)
+    ]
+    return pd.DataFrame({
+        "Item": gaps["title"], a: gaps["position_a"].map(shown),
+        b: gaps["position_b"].map(shown), "Gap": gaps["gap"].map(
+            lambda v: "-" if pd.isna(v) else str(int(v))),
+        "Where": where,
     }).set_index("Item")
+
+
+def handout() -> object:
+    """The take-home handout on the four patterns, as formatted text in the notebook
+    (the same words as the handout PDF)."""
+    from IPython.display import Markdown
+
+    from .content import load_content
+
+    text = load_content().handout
+    parts = [f"### {text.title}", text.intro]
+    parts += [f"**{p.title}.** {p.text}" for p in text.patterns]
+    parts.append(f"*{text.closing}*")
+    return Markdown("\n\n".join(parts))
 
 
 def progress_table(

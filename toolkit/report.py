@@ -47,10 +47,13 @@ from .forms import PLAN_FORM_ROWS, field_name, form_stamp, radio_values
 from .responses import PARTNERS, SessionData
 from .scoring import SessionScores, SinceLastTime
 from .textsafe import markup, visual_lines, visual_order, warn_missing
-from .wording import gap_text, position_text, scale_ticks
+from .wording import GapText, gap_text, position_text, scale_ticks, shared_text
 
 __all__ = [
+    "READERS",
     "blank_worksheets",
+    "handout_pdf",
+    "homework_pdf",
     "session_report",
     "write_pdf",
 ]
@@ -108,8 +111,16 @@ def _styles() -> dict[str, ParagraphStyle]:
                                 leading=36, alignment=TA_CENTER, spaceAfter=16),
         "covermeta": ParagraphStyle("covermeta", parent=base, fontSize=13, leading=20,
                                     alignment=TA_CENTER),
+        "confidential": ParagraphStyle("confidential", parent=base, alignment=TA_CENTER,
+                                       textColor=MUTED),
         "note": ParagraphStyle("note", parent=base, leftIndent=10, borderPadding=(4, 6, 4, 6),
                                spaceBefore=2, spaceAfter=8),
+        "bullet": ParagraphStyle("bullet", parent=base, leftIndent=14, bulletIndent=4,
+                                 spaceAfter=2),
+        "facilitator": ParagraphStyle("facilitator", parent=base, fontSize=9, leading=12,
+                                      leftIndent=8, textColor=colors.HexColor("#0B4F7A"),
+                                      backColor=colors.HexColor("#EEF3F8"),
+                                      borderPadding=(3, 4, 3, 4), spaceBefore=3, spaceAfter=6),
     }
 
 
@@ -202,7 +213,9 @@ def _chunks(text: str, limit: int) -> list[str]:
 
 
 class _NumberedCanvas(rl_canvas.Canvas):
-    """Draws "Page n of N" and the confidentiality line once all pages are known."""
+    """Draws "Page n of N" and who the report is for once all pages are known."""
+
+    label = "Confidential"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -221,12 +234,17 @@ class _NumberedCanvas(rl_canvas.Canvas):
         super().save()
 
     def _footer(self, total: int) -> None:
-        _footer(self, "Confidential", f"Page {self._pageNumber} of {total}")
+        _footer(self, f"Confidential. {self.label}", f"Page {self._pageNumber} of {total}")
+
+
+def _canvas_for(label: str) -> type[_NumberedCanvas]:
+    return type("ReaderCanvas", (_NumberedCanvas,), {"label": label})
 
 
 def _footer(canvas: rl_canvas.Canvas, left: str, right: str) -> None:
     canvas.saveState()
     canvas.setFont(FONT, 8)
+    left = visual_order(left, "L")
     canvas.setFillColor(MUTED)
     canvas.drawString(MARGIN, 1.2 * cm, left)
     canvas.drawRightString(PAGE_W - MARGIN, 1.2 * cm, right)
@@ -285,18 +303,35 @@ def _long_date(iso: str) -> str:
 # --- the session report -------------------------------------------------------------
 
 
+READERS = ("couple", "facilitator")
+
+
+def reader_label(reader: str, names: Mapping[str, str]) -> str:
+    """What every page says about who the report is for."""
+    if reader == "facilitator":
+        return "Facilitator's copy: not for the couple"
+    if reader in PARTNERS:
+        return f"For {names[reader]} only"
+    return f"For {names['a']} and {names['b']}"
+
+
 def session_report(content: Content, data: SessionData, scores: SessionScores, *,
                    facilitator: str | None = None, picture: bytes | None = None,
-                   since: SinceLastTime | None = None) -> bytes:
-    """The couple's take-home report for one session, as PDF bytes.
+                   since: SinceLastTime | None = None, reader: str = "couple") -> bytes:
+    """A session's report for one reader, as PDF bytes.
 
-    ``scores`` are the session's scores (the open session model has them
-    cached); ``picture`` is the profile as a print PNG, when it was drawn
-    already, so the report does not draw it again; ``since`` (for a session
-    after the first) adds what changed since the previous session.
+    ``reader`` is "couple" (the take-home report) or "facilitator" (the same
+    plus the facilitator's notes for each item discussed). ``scores`` are the
+    session's scores (the open session model has them cached); ``picture`` is
+    the profile as a print PNG, when it was drawn already, so the report does
+    not draw it again; ``since`` (for a session after the first) adds what
+    changed since the previous session.
     """
+    if reader not in READERS:
+        raise ValueError(f"unknown reader {reader!r} (expected one of {', '.join(READERS)})")
     text = _Text()
     names = {p: data.couple.name(p) for p in PARTNERS}
+    label = reader_label(reader, names)
     who = facilitator if facilitator is not None else data.info.facilitator
     story: list[Flowable] = []
     s = text.styles
@@ -309,13 +344,13 @@ def session_report(content: Content, data: SessionData, scores: SessionScores, *
         story.append(text.para(f"with {who}", "covermeta", base="L"))
     story += [
         Spacer(1, 3 * cm),
-        Paragraph("Confidential: for the two of you. Please keep it somewhere private.",
-                  ParagraphStyle("conf", parent=s["body"], alignment=TA_CENTER,
-                                 textColor=MUTED)),
+        text.para(f"Confidential. {label}. Please keep it somewhere private.", "confidential",
+                  base="L"),
         PageBreak(),
     ]
 
-    story += _spectrum_part(text, content, scores, names, picture)
+    story += _spectrum_part(text, content, scores, names, picture,
+                            facilitator_notes=reader == "facilitator")
     if since is not None:
         story += _since_part(text, content, since, names)
     story += _origins_part(text, content, data, names)
@@ -324,7 +359,7 @@ def session_report(content: Content, data: SessionData, scores: SessionScores, *
     buffer = io.BytesIO()
     doc = _doc(buffer, f"Session report: {names['a']} & {names['b']}")
 
-    doc.build(story, canvasmaker=_NumberedCanvas)
+    doc.build(story, canvasmaker=_canvas_for(label))
     text.finish("session report")
     return buffer.getvalue()
 
@@ -353,7 +388,8 @@ def _profile_image(content: Content, scores: SessionScores, names: Mapping[str, 
 
 
 def _spectrum_part(text: _Text, content: Content, scores: SessionScores,
-                   names: Mapping[str, str], picture: bytes | None) -> list[Flowable]:
+                   names: Mapping[str, str], picture: bytes | None,
+                   facilitator_notes: bool = False) -> list[Flowable]:
     s = text.styles
     spectrum = content.spectrum
     ticks = scale_ticks(spectrum)
@@ -367,18 +403,48 @@ def _spectrum_part(text: _Text, content: Content, scores: SessionScores,
     out.append(_profile_image(content, scores, names, picture))
     out.append(Spacer(1, 6))
     for row in scores.summary.itertuples():
-        done = "" if not row.missing else f" (from {row.answered} of {row.total} items)"
+        done = ("" if not row.missing or not row.answered
+                else f" (from {row.answered} of {row.total} items)")
         out.append(text.para(f"{row.reading_text}{done}.", "body", lead=row.name, base="L"))
+
+    def item_block(parts: GapText, item_id: str, heading: list[Flowable]) -> KeepTogether:
+        # a section's heading stays on the page of its first item
+        block = [*heading, text.para(parts["title"], "h3"),
+                 text.para(parts["positions"], base="L"),
+                 text.para(parts["distance"]),
+                 text.para(parts["prompt"], prefix="<i>Talk it through:</i> "),
+                 Paragraph("<i>A small step to try:</i>", s["body"])]
+        block += [text.para(line, "bullet", base="L") for line in parts["practices"]]
+        notes = spectrum.item(item_id).facilitator if facilitator_notes else {}
+        if notes:
+            block.append(text.para(f"Listen for: {notes.get('listen_for', '')} "
+                                   f"Ask: {notes.get('ask', '')}", "facilitator",
+                                   prefix="<b>For the facilitator.</b> "))
+        return KeepTogether(block)
+
     if len(scores.largest_gaps):
-        out.append(CondPageBreak(6 * cm))
-        out.append(Paragraph("Where you differ most", s["h2"]))
+        heading: list[Flowable] = [Paragraph("Where you differ most", s["h2"])]
+        opposite = spectrum.opposite_pattern
+        if opposite is not None and scores.couple["opposite_pattern"].iloc[0]:
+            out.append(KeepTogether([
+                *heading, text.para(opposite.title, "h3"), text.para(opposite.text),
+                text.para(opposite.prompt, prefix="<i>Talk it through:</i> ")]))
+            heading = []
         for _, row in scores.largest_gaps.iterrows():
-            parts = gap_text(spectrum, row, names)
-            block = [text.para(parts["title"], "h3"), text.para(parts["positions"], base="L"),
-                     text.para(parts["distance"]),
-                     text.para(parts["prompt"], prefix="<i>Talk it through:</i> "),
-                     text.para(parts["practice"], prefix="<i>A small step to try:</i> ")]
-            out.append(KeepTogether(block))
+            out.append(item_block(gap_text(spectrum, row, names), row["item_id"], heading))
+            heading = []
+    if len(scores.shared):
+        heading = [Paragraph("Where you lean the same way", s["h2"])]
+        pole = scores.couple["shared_pattern"].iloc[0]
+        pattern = spectrum.shared_patterns.get(pole) if pole else None
+        if pattern is not None:
+            out.append(KeepTogether([
+                *heading, text.para(pattern.title, "h3"), text.para(pattern.text),
+                text.para(pattern.prompt, prefix="<i>Talk it through:</i> ")]))
+            heading = []
+        for _, row in scores.shared.iterrows():
+            out.append(item_block(shared_text(spectrum, row, names), row["item_id"], heading))
+            heading = []
     out.append(CondPageBreak(8 * cm))
     out.append(Paragraph("All items", s["h2"]))
     widths = [FRAME_W - 7.4 * cm, 2.2 * cm, 2.2 * cm, 3.0 * cm]
@@ -393,7 +459,9 @@ def _spectrum_part(text: _Text, content: Content, scores: SessionScores,
     for g in scores.gaps.itertuples():
         gap = "" if pd.isna(g.gap) else str(int(g.gap))
         if g.opposite_poles:
-            gap += " (opposite)"
+            gap += " (opposite ends)"
+        elif g.shared:
+            gap += " (same end)"
         rows.append([text.para(g.title, "cell", widths[0]), Paragraph(fmt(g.position_a),
                      s["cell"]), Paragraph(fmt(g.position_b), s["cell"]),
                      Paragraph(gap, s["cell"])])
@@ -725,3 +793,124 @@ class _VersionField(Flowable):
 def write_pdf(data: bytes, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:
     """Write PDF bytes privately (0600); never replaces an existing file unless asked."""
     return write_private(data, path, overwrite=overwrite)
+
+
+# --- the handout and the homework sheet ---------------------------------------------
+
+
+def handout_pdf(content: Content) -> bytes:
+    """The one-page handout on the four patterns, for the couple to take home."""
+    if content.handout is None:
+        raise ValueError(f"{content.folder}: there is no handout.yaml in these worksheets")
+    handout = content.handout
+    text = _Text()
+    story: list[Flowable] = [text.para(handout.title, "h1"), text.para(handout.intro)]
+    for pattern in handout.patterns:
+        story.append(KeepTogether([text.para(pattern.title, "h3"), text.para(pattern.text)]))
+    story += [Spacer(1, 6), text.para(handout.closing, "body")]
+    buffer = io.BytesIO()
+    doc = _doc(buffer, handout.title)
+
+    def footer(canvas: rl_canvas.Canvas, document: SimpleDocTemplate) -> None:
+        _footer(canvas, "Couples' independence worksheets: a handout to keep",
+                f"Page {document.page}")
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    text.finish("handout")
+    return buffer.getvalue()
+
+
+HOMEWORK_WEEKS = 4
+
+
+def homework_pdf(content: Content, data: SessionData, *, fillable: bool = False) -> bytes:
+    """A between-session sheet built from the plan: each small risk to try (with a
+    box for "tried it" and lines for how it went) and each ritual of connection
+    (a box per week). ``fillable=True`` makes the boxes and lines form fields."""
+    text = _Text()
+    s = text.styles
+    names = {p: data.couple.name(p) for p in PARTNERS}
+    whose = {"a": names["a"], "b": names["b"], "both": "Both of you"}
+    plan = content.boundaries
+    story: list[Flowable] = [
+        text.para("Between now and our next session", "h1"),
+        text.para(f"{names['a']} & {names['b']}, after session {data.info.number} on "
+                  f"{_long_date(data.info.date)}.", base="L"),
+    ]
+    review = data.plan_value("review") if "review" in plan.ids else None
+    if review:
+        story.append(text.para(f"We look at our plan again on {_long_date(review)}."))
+    story.append(text.para(
+        "Small steps count. Tick what you tried, and jot down how it went, so you can bring "
+        "it to your next session." + (" Fill this in on a tablet or computer." if fillable
+                                      else ""), "small"))
+
+    def field(name: str) -> str | None:
+        return field_name("homework", name) if fillable else None
+
+    if "small_risks" in plan.ids:
+        section = plan.section("small_risks")
+        story.append(text.para(section.title, "h2"))
+        everything = data.plan("small_risks")
+        rows = [row for row in everything if row.get("done") is not True]
+        if not everything:
+            story.append(text.para("No small risks written down yet: choose one together.",
+                                   "small"))
+        elif not rows:
+            story.append(text.para("Every small risk in your plan has been tried. Well done: "
+                                   "choose the next one together.", "small"))
+        widths = [3.0 * cm, FRAME_W - 3.0 * cm - 2.4 * cm - 1.8 * cm, 2.4 * cm, 1.8 * cm]
+        if rows:
+            story.append(_table([[Paragraph(label, s["cellhead"]) for label in
+                                  ("Who", "The small risk", "By when", "Tried it")]],
+                                widths))
+        for row in rows:
+            who = whose.get(row.get("who") or "", "")
+            by_when = _long_date(row.get("by_when") or "")
+            table = [[text.para(who, "cell", widths[0]),
+                      text.para(str(row.get("ask") or ""), "cell", widths[1]),
+                      text.para(by_when, "cell", widths[2]),
+                      _Check(field(f"small_risks.{row['row']}.done"),
+                             _latin1(f"Tried: {row.get('ask') or ''}", "Tried it"))]]
+            story.append(KeepTogether([
+                _table(table, widths, header=False),
+                text.para("How it went:", "small"),
+                _Field(field(f"small_risks.{row['row']}.how_it_went"),
+                       _latin1("How it went", "How it went"), 2),
+                Spacer(1, 6),
+            ]))
+    if "rituals" in plan.ids:
+        section = plan.section("rituals")
+        story.append(CondPageBreak(5 * cm))
+        story.append(text.para(section.title, "h2"))
+        rows = data.plan("rituals")
+        if not rows:
+            story.append(text.para("No rituals written down yet: pick one small one together.",
+                                   "small"))
+        for row in rows:
+            starter = whose.get(row.get("who_starts") or "", "")
+            detail = ", ".join(p for p in (str(row.get("how_often") or ""),
+                                           f"started by {starter}" if starter else "") if p)
+            weeks = [[Paragraph(f"Week {n}", s["cell"]) for n in range(1, HOMEWORK_WEEKS + 1)],
+                     [_Check(field(f"rituals.{row['row']}.week{n}"), f"Week {n}")
+                      for n in range(1, HOMEWORK_WEEKS + 1)]]
+            story.append(KeepTogether([
+                text.para(str(row.get("ritual") or ""), "h3"),
+                text.para(detail, "small") if detail else Spacer(1, 0),
+                _table(weeks, [2.2 * cm] * HOMEWORK_WEEKS, header=False),
+                Spacer(1, 6),
+            ]))
+    story.append(CondPageBreak(4 * cm))
+    story.append(text.para("Anything else we noticed", "h2"))
+    story.append(_Field(field("notes"), "Anything else we noticed", 5))
+
+    buffer = io.BytesIO()
+    doc = _doc(buffer, f"Between sessions: {names['a']} & {names['b']}")
+
+    def footer(canvas: rl_canvas.Canvas, document: SimpleDocTemplate) -> None:
+        _footer(canvas, f"Confidential. For {names['a']} and {names['b']}",
+                f"Page {document.page}")
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    text.finish("homework sheet")
+    return buffer.getvalue()

@@ -77,12 +77,23 @@ class Couple:
 
 @dataclass(frozen=True)
 class SessionInfo:
+    """A session's details. ``worksheets`` holds the versions of the worksheets it
+    was answered with, so it is always shown with its own wording; ``options`` the
+    facilitator's settings for it (``shuffle_items``: each partner sees the
+    spectrum in their own order)."""
+
     id: int
     couple_id: str
     number: int
     date: str
     facilitator: str = ""
     created_at: str = ""
+    worksheets: Mapping[str, int] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def shuffle_items(self) -> bool:
+        return bool(self.options.get("shuffle_items", True))
 
 
 @dataclass(frozen=True)

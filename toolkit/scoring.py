@@ -12,8 +12,11 @@ Columns
                    lean, imbalance, reading (an id: left, right, mixed, balanced,
                    none), reading_text (the worksheet's sentence for it)
 ``gaps``           item_id, title, position_a, position_b, gap (Int64, <NA> unless
-                   both answered), opposite_poles (bool), prompt, practice
-``couple_summary`` items_compared, mean_gap, largest_gap, opposite_pole_count
+                   both answered), opposite_poles (bool), shared ("left", "right" or
+                   None), prompt, shared_prompt, practice_a, practice_b
+``couple_summary`` items_compared, mean_gap, largest_gap, opposite_pole_count,
+                   shared_left_count, shared_right_count, shared_pattern,
+                   opposite_pattern (bool)
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from .content import SpectrumWorksheet
+from .content import SpectrumItem, SpectrumWorksheet
 from .responses import PARTNERS, SessionData
 
 __all__ = [
@@ -32,6 +35,8 @@ __all__ = [
     "MIDDLE",
     "MIXED",
     "NOT_ANSWERED",
+    "PULLS_LEFT",
+    "PULLS_RIGHT",
     "RIGHT",
     "SessionScores",
     "SinceLastTime",
@@ -41,6 +46,9 @@ __all__ = [
     "largest_gaps",
     "opposite_pole_items",
     "plan_history",
+    "practice_for",
+    "shared_items",
+    "shared_pattern",
     "profile",
     "progress",
     "progress_summary",
@@ -59,13 +67,20 @@ BALANCED = "balanced"
 MIXED = "mixed"
 NOT_ANSWERED = "none"
 
-LEAN_THRESHOLD = 1.0  # |mean position| at which a clear direction shows
-MIXED_THRESHOLD = 1.5  # mean |position| at which strong answers on both sides count as mixed
-ZONE_THRESHOLD = 2  # |position| from which an item sits outside the balanced zone
-OPPOSITE_MIN_GAP = 3  # opposite signs this far apart: one pursues, the other distances
+PULLS_LEFT = "pulls_left"
+PULLS_RIGHT = "pulls_right"
+
+# The cut-offs below are a reflective aid for conversation, not validated norms.
+ZONE_THRESHOLD = 2  # |position| from which an answer sits at a pole (outside "near the middle")
+LEAN_THRESHOLD = 1.0  # |mean position| from which an overall direction shows
+MIXED_MIN_ITEMS = 2  # answers at each pole from which a partner reads "mixed" whatever the lean
+SHARED_MIN_ITEMS = 2  # items where both sit at the same pole before the couple-level text shows
+OPPOSITE_MIN_ITEMS = 2  # items at opposite poles before "one reaches, one pulls back" shows
+
 
 def zone_for(position: int | None) -> str | None:
-    """The zone of one answer on the -3..3 scale."""
+    """The zone of one answer: "left" at -2 or below, "right" at +2 or above, else
+    "middle" (so -1 and +1 are near the middle, in the words and in every rule)."""
     if position is None or pd.isna(position):
         return None
     if position <= -ZONE_THRESHOLD:
@@ -75,21 +90,40 @@ def zone_for(position: int | None) -> str | None:
     return MIDDLE
 
 
-def reading_for(lean: float | None, imbalance: float | None) -> str:
-    """Overall reading from lean (mean position) and imbalance (mean |position|).
+def reading_for(positions: Sequence[int]) -> str:
+    """A partner's overall reading from their answered positions.
 
-    A clear lean wins; otherwise strong answers that cancel each other out read
-    as "mixed", because a partner can lean in and hold back at once.
+    In order: strong answers at both poles read "mixed" (at least two at each,
+    or one at each with no clear overall lean), because a partner can lean in
+    and hold back at once; a mean of 1 or more toward a pole, with at least
+    one answer at that pole, reads as that pole; answers at one pole without
+    such a lean read "mostly near the middle, with pulls" toward it; otherwise
+    "balanced". Unanswered items are never counted.
     """
-    if lean is None or imbalance is None or pd.isna(lean):
+    values = [int(v) for v in positions]
+    if not values:
         return NOT_ANSWERED
-    if lean <= -LEAN_THRESHOLD:
-        return LEFT
-    if lean >= LEAN_THRESHOLD:
-        return RIGHT
-    if imbalance >= MIXED_THRESHOLD:
+    lean = sum(values) / len(values)
+    n_left = sum(1 for v in values if v <= -ZONE_THRESHOLD)
+    n_right = sum(1 for v in values if v >= ZONE_THRESHOLD)
+    if (n_left >= MIXED_MIN_ITEMS and n_right >= MIXED_MIN_ITEMS) or (
+            n_left and n_right and abs(lean) < LEAN_THRESHOLD):
         return MIXED
+    if lean <= -LEAN_THRESHOLD and n_left:
+        return LEFT
+    if lean >= LEAN_THRESHOLD and n_right:
+        return RIGHT
+    if n_left:
+        return PULLS_LEFT
+    if n_right:
+        return PULLS_RIGHT
     return BALANCED
+
+
+def practice_for(item: SpectrumItem, position: int | None) -> str:
+    """The small step that fits where a partner stands on an item."""
+    zone = zone_for(position) or MIDDLE
+    return item.practice.get(zone) or item.practice.get(MIDDLE, "")
 
 
 def profile(
@@ -130,7 +164,8 @@ def profile(
 
 def summary(profile_frame: pd.DataFrame, spectrum: SpectrumWorksheet | None = None
             ) -> pd.DataFrame:
-    """One row per partner: how much is answered, lean, imbalance and reading.
+    """One row per partner: how much is answered, lean, imbalance, how many answers
+    sit at each pole, and the reading.
 
     ``reading_text`` is the worksheet's sentence for the reading when the
     worksheet is given, else the reading id.
@@ -152,7 +187,7 @@ def summary(profile_frame: pd.DataFrame, spectrum: SpectrumWorksheet | None = No
         values = group["values"]
         lean = sum(values) / len(values) if values else None
         imbalance = sum(abs(v) for v in values) / len(values) if values else None
-        reading = reading_for(lean, imbalance)
+        reading = reading_for(values)
         rows.append({
             "partner": partner,
             "name": group["name"],
@@ -161,11 +196,14 @@ def summary(profile_frame: pd.DataFrame, spectrum: SpectrumWorksheet | None = No
             "missing": tuple(group["missing"]),
             "lean": lean,
             "imbalance": imbalance,
+            "at_left": sum(1 for v in values if v <= -ZONE_THRESHOLD),
+            "at_right": sum(1 for v in values if v >= ZONE_THRESHOLD),
             "reading": reading,
             "reading_text": spectrum.readings[reading] if spectrum is not None else reading,
         })
     return pd.DataFrame(rows, columns=["partner", "name", "answered", "total", "missing",
-                                       "lean", "imbalance", "reading", "reading_text"])
+                                       "lean", "imbalance", "at_left", "at_right", "reading",
+                                       "reading_text"])
 
 
 def gaps(
@@ -173,7 +211,11 @@ def gaps(
     profile_frame: pd.DataFrame,
     partners: Sequence[str] = ("a", "b"),
 ) -> pd.DataFrame:
-    """Per item, both positions and how far apart they are."""
+    """Per item, both positions, how far apart they are, and whether they sit at
+    opposite poles (one partner at -2 or below, the other at +2 or above: one
+    leans in where the other pulls away) or at the same pole (``shared``: "left"
+    or "right", both leaning the same way), with the prompt and each partner's
+    practice for where they stand."""
     a, b = partners
     position = {
         (partner, item_id): (None if pd.isna(pos) else int(pos))
@@ -186,22 +228,32 @@ def gaps(
     for item in spectrum.items:
         pa, pb = position.get((a, item.id)), position.get((b, item.id))
         both = pa is not None and pb is not None
-        gap = abs(pa - pb) if both else None
+        za, zb = zone_for(pa), zone_for(pb)
+        opposite = both and {za, zb} == {LEFT, RIGHT}
+        shared = za if both and za == zb and za in (LEFT, RIGHT) else None
         rows.append({
             "item_id": item.id,
             "title": item.title,
             "position_a": pa,
             "position_b": pb,
-            "gap": gap,
-            "opposite_poles": bool(both and pa * pb < 0 and gap >= OPPOSITE_MIN_GAP),
+            "gap": abs(pa - pb) if both else None,
+            "opposite_poles": bool(opposite),
+            "shared": shared,
             "prompt": item.prompt,
-            "practice": item.practice,
+            "shared_prompt": item.shared_prompt.get(shared, item.prompt) if shared else None,
+            "practice_a": practice_for(item, pa),
+            "practice_b": practice_for(item, pb),
         })
-    data = {c: [r[c] for r in rows] for c in rows[0]} if rows else {}
+    columns = ["item_id", "title", "position_a", "position_b", "gap", "opposite_poles",
+               "shared", "prompt", "shared_prompt", "practice_a", "practice_b"]
+    data = {c: [r[c] for r in rows] for c in columns}
     for col in ("position_a", "position_b", "gap"):
-        if col in data:
-            data[col] = pd.array(data[col], dtype="Int64")
-    return pd.DataFrame(data)
+        data[col] = pd.array(data[col], dtype="Int64")
+    data["opposite_poles"] = pd.array(data["opposite_poles"], dtype=bool)
+    frame = pd.DataFrame(data, columns=columns)
+    for col in ("shared", "shared_prompt"):  # None, never NaN, where there is no value
+        frame[col] = pd.Series(data[col], dtype=object, index=frame.index)
+    return frame
 
 
 def largest_gaps(gap_frame: pd.DataFrame, n: int = 3) -> pd.DataFrame:
@@ -220,14 +272,38 @@ def opposite_pole_items(gap_frame: pd.DataFrame) -> pd.DataFrame:
     return gap_frame[gap_frame["opposite_poles"]].reset_index(drop=True)
 
 
+def shared_items(gap_frame: pd.DataFrame, n: int | None = 3) -> pd.DataFrame:
+    """Items where both partners sit at the same pole, the strongest first (by how
+    far both are from the middle; ties keep worksheet order)."""
+    found = gap_frame[gap_frame["shared"].notna()].copy()
+    found["_strength"] = (found["position_a"].abs() + found["position_b"].abs()).astype(int)
+    found = found.sort_values("_strength", ascending=False, kind="stable")
+    found = found.drop(columns="_strength").reset_index(drop=True)
+    return found if n is None else found.head(n)
+
+
+def shared_pattern(gap_frame: pd.DataFrame) -> str | None:
+    """The pole both partners share on several items ("left" or "right"), if any:
+    the one with more shared items, when it has at least SHARED_MIN_ITEMS."""
+    counts = gap_frame["shared"].value_counts()
+    left, right = int(counts.get(LEFT, 0)), int(counts.get(RIGHT, 0))
+    best = LEFT if left > right else RIGHT
+    return best if max(left, right) >= SHARED_MIN_ITEMS else None
+
+
 def couple_summary(gap_frame: pd.DataFrame) -> pd.DataFrame:
-    """One row: how many items both answered, the mean and largest gap, opposite poles."""
+    """One row: how many items both answered, the mean and largest gap, how many sit
+    at opposite poles and at the same pole, and the shared pattern if there is one."""
     compared = gap_frame["gap"].dropna().astype(float)
     return pd.DataFrame([{
         "items_compared": len(compared),
         "mean_gap": float(compared.mean()) if len(compared) else None,
         "largest_gap": int(compared.max()) if len(compared) else None,
         "opposite_pole_count": int(gap_frame["opposite_poles"].sum()),
+        "shared_left_count": int((gap_frame["shared"] == LEFT).sum()),
+        "shared_right_count": int((gap_frame["shared"] == RIGHT).sum()),
+        "shared_pattern": shared_pattern(gap_frame),
+        "opposite_pattern": bool(gap_frame["opposite_poles"].sum() >= OPPOSITE_MIN_ITEMS),
     }])
 
 
@@ -241,12 +317,14 @@ class SessionScores:
     largest_gaps: pd.DataFrame
     opposite_poles: pd.DataFrame
     couple: pd.DataFrame
+    shared: pd.DataFrame  # the strongest items where both lean the same way
 
 
 def score_session(spectrum: SpectrumWorksheet, data: SessionData, n: int = 3) -> SessionScores:
     """Score both partners of a stored session."""
     names = {p: data.couple.name(p) for p in PARTNERS}
-    prof = profile(spectrum, {p: data.spectrum(p) for p in PARTNERS}, names)
+    prof = profile(spectrum, {p: {k: v for k, v in data.spectrum(p).items()
+                                  if k in spectrum.ids} for p in PARTNERS}, names)
     gap_frame = gaps(spectrum, prof)
     return SessionScores(
         profile=prof,
@@ -255,6 +333,7 @@ def score_session(spectrum: SpectrumWorksheet, data: SessionData, n: int = 3) ->
         largest_gaps=largest_gaps(gap_frame, n),
         opposite_poles=opposite_pole_items(gap_frame),
         couple=couple_summary(gap_frame),
+        shared=shared_items(gap_frame, n),
     )
 
 

@@ -12,13 +12,22 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import random
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from .content import Content
-from .responses import PARTNERS, AnswerError, AnswerKey, Couple, SessionData, SessionInfo
+from .responses import (
+    PARTNERS,
+    AnswerError,
+    AnswerKey,
+    Couple,
+    SessionData,
+    SessionInfo,
+    validate_answer,
+)
 from .store.base import SessionStore, StoreError
 
 if TYPE_CHECKING:  # scoring needs pandas, which the app's first step does without
@@ -72,7 +81,8 @@ class SessionModel:
 
     @property
     def content(self) -> Content:
-        return self.store.content
+        """The worksheets this session was answered with (older sessions keep theirs)."""
+        return self.store.content_of(self._data.info)
 
     @property
     def data(self) -> SessionData:
@@ -112,6 +122,23 @@ class SessionModel:
                            if i.number < self.info.number]
                 self._history = earlier
             return [*self._history, self._data]
+
+    def item_order(self, partner: str) -> list[str]:
+        """The order a partner sees the spectrum in: shuffled for each partner (so
+        neither anchors on the other's page), the same every time the session is
+        opened; the worksheet's order when the facilitator switches shuffling off."""
+        ids = list(self.content.spectrum.ids)
+        if self.info.shuffle_items:
+            random.Random(f"{self.info.created_at}/{self.session_id}/{partner}").shuffle(ids)
+        return ids
+
+    def set_shuffle(self, on: bool) -> SessionInfo:
+        """Switch the per-partner item order on or off for this session."""
+        with self._lock:
+            info = self.store.update_session(self.session_id, options={"shuffle_items": on})
+            self._changed(Change("info", value=info),
+                          dataclasses.replace(self._data, info=info))
+        return info
 
     def previous(self) -> SessionData | None:
         """The couple's session before this one, if there is one."""
@@ -285,7 +312,11 @@ def start_follow_up(store: SessionStore, couple_id: str, *, date: str | dt.date 
                 (section, old_row), (last.info.number, old_row))
             for key, value in last.answers.items():
                 if key.worksheet == "boundaries" and key.item == section and key.row == old_row:
-                    answers[key._replace(row=new_row)] = value
+                    moved = key._replace(row=new_row)
+                    try:  # a column the worksheets in use no longer have stays behind
+                        answers[moved] = validate_answer(store.content, moved, value)
+                    except AnswerError:
+                        continue
     who = last.info.facilitator if facilitator is None else facilitator
     return store.add_session(couple_id, answers=answers, plan_rows=plan_rows,
                              date=date or dt.date.today(), facilitator=who,

@@ -18,7 +18,10 @@ from .content import SpectrumWorksheet
 
 __all__ = [
     "GapText",
+    "answer_words",
     "gap_text",
+    "practice_lines",
+    "shared_text",
     "position_text",
     "reading_text",
     "reading_title",
@@ -72,23 +75,48 @@ def reading_title(spectrum: SpectrumWorksheet, reading: str) -> str:
 
 
 class GapText(dict):
-    """title, positions, distance, prompt and practice of one largest-gap item."""
+    """title, positions, distance, prompt and practices (a list of lines) of one
+    largest-gap or shared-pattern item."""
 
 
-def gap_text(spectrum: SpectrumWorksheet, row: Mapping[str, Any],
-             names: Mapping[str, str]) -> GapText:
-    """The parts of a largest-gap row worded for the couple."""
-    pa, pb, gap = int(row["position_a"]), int(row["position_b"]), int(row["gap"])
-    positions = (
+def _positions(spectrum: SpectrumWorksheet, row: Mapping[str, Any],
+               names: Mapping[str, str]) -> str:
+    pa, pb = int(row["position_a"]), int(row["position_b"])
+    return (
         f"{names['a']}, you placed yourself at {position_text(pa)} "
         f"({side_words(spectrum, pa)}); "
         f"{names['b']}, you placed yourself at {position_text(pb)} "
         f"({side_words(spectrum, pb)})."
     )
+
+
+def practice_lines(row: Mapping[str, Any], names: Mapping[str, str]) -> list[str]:
+    """Each partner's small step, chosen for where they stand; one line when both
+    steps are the same."""
+    a, b = str(row["practice_a"]), str(row["practice_b"])
+    if a == b:
+        return [f"For both of you: {a}"]
+    return [f"{names['a']}: {a}", f"{names['b']}: {b}"]
+
+
+def gap_text(spectrum: SpectrumWorksheet, row: Mapping[str, Any],
+             names: Mapping[str, str]) -> GapText:
+    """The parts of a largest-gap row worded for the couple."""
+    gap = int(row["gap"])
     if row["opposite_poles"]:
-        distance = (f"You are {gap} points apart, on opposite sides: one of you leans in "
+        distance = (f"You are {gap} points apart, at opposite ends: one of you leans in "
                     "here while the other pulls back.")
     else:
         distance = f"You are {gap} point{'s' if gap != 1 else ''} apart."
-    return GapText(title=str(row["title"]), positions=positions, distance=distance,
-                   prompt=str(row["prompt"]), practice=str(row["practice"]))
+    return GapText(title=str(row["title"]), positions=_positions(spectrum, row, names),
+                   distance=distance, prompt=str(row["prompt"]),
+                   practices=practice_lines(row, names))
+
+
+def shared_text(spectrum: SpectrumWorksheet, row: Mapping[str, Any],
+                names: Mapping[str, str]) -> GapText:
+    """The parts of an item where both partners lean toward the same pole."""
+    pole = str(row["shared"])
+    return GapText(title=str(row["title"]), positions=_positions(spectrum, row, names),
+                   distance=f"You both lean {spectrum.zones[pole]} here.",
+                   prompt=str(row["shared_prompt"]), practices=practice_lines(row, names))

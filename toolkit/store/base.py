@@ -12,7 +12,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ..content import Content
@@ -76,6 +76,8 @@ class SessionRecord:
     created_at: str
     plan_rows: tuple[PlanRowRecord, ...] = ()
     answers: tuple[AnswerRecord, ...] = ()
+    worksheets: Mapping[str, int] = field(default_factory=dict)
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -143,8 +145,10 @@ class SessionStore(abc.ABC):
         date: str | dt.date | None = None,
         facilitator: str = "",
         row_origins: Mapping[tuple[str, int], tuple[int, int]] | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> SessionInfo:
-        """A new session numbered after the couple's last, holding ``answers`` at once.
+        """A new session numbered after the couple's last, holding ``answers`` at once,
+        answered with the worksheets in use (``content``).
 
         Everything is checked first; if anything is wrong nothing is written.
         """
@@ -157,7 +161,12 @@ class SessionStore(abc.ABC):
 
     @abc.abstractmethod
     def update_session(self, session_id: int, *, date: str | dt.date | None = None,
-                       facilitator: str | None = None) -> SessionInfo: ...
+                       facilitator: str | None = None,
+                       options: Mapping[str, Any] | None = None) -> SessionInfo: ...
+
+    @abc.abstractmethod
+    def content_of(self, info: SessionInfo) -> Content:
+        """The worksheets a session was answered with."""
 
     @abc.abstractmethod
     def delete_session(self, session_id: int) -> None:

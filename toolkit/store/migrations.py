@@ -70,10 +70,19 @@ def _carried_rows(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE plan_rows ADD COLUMN origin_row INTEGER")
 
 
+def _content_versions(conn: sqlite3.Connection) -> None:
+    # Sessions stored before this step were all answered with the first worksheets.
+    conn.execute("ALTER TABLE sessions ADD COLUMN worksheets TEXT NOT NULL DEFAULT "
+                 "'{\"spectrum\": 1, \"origins\": 1, \"boundaries\": 1}'")
+    conn.execute("ALTER TABLE sessions ADD COLUMN options TEXT NOT NULL DEFAULT '{}'")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", "couples, sessions, plan rows and answers", _initial),
     Migration("0002_carried_plan_rows", "plan rows remember the session they were carried "
               "from", _carried_rows),
+    Migration("0003_session_worksheets", "sessions record the worksheet versions they were "
+              "answered with, and their options", _content_versions),
 )
 
 NAMES = tuple(m.name for m in MIGRATIONS)

@@ -9,6 +9,7 @@ where it matters (before a migration, on an explicit ``check``).
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -23,7 +24,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from ..content import Content, load_content
+from ..content import Content, ContentError, content_for, load_content
 from ..responses import (
     AnswerError,
     AnswerKey,
@@ -180,6 +181,21 @@ def _secure_dir(folder: Path) -> None:
         folder.chmod(0o700)
 
 
+OPTIONS = {"shuffle_items": bool}
+
+
+def _check_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    out = {}
+    for name, value in options.items():
+        if name not in OPTIONS:
+            raise AnswerError(f"session option '{name}' is unknown (known: "
+                              f"{', '.join(OPTIONS)})")
+        if not isinstance(value, OPTIONS[name]):
+            raise AnswerError(f"session option '{name}': expected yes or no, got {value!r}")
+        out[name] = value
+    return out
+
+
 class SQLiteStore(SessionStore):
     """A session store in one SQLite database.
 
@@ -195,6 +211,7 @@ class SQLiteStore(SessionStore):
         content: Content | None = None,
     ) -> None:
         self.content = content if content is not None else load_content()
+        self._contents: dict[tuple, Content] = {}
         self._lock = threading.RLock()
         self._owns_connection = not isinstance(db, sqlite3.Connection)
         self.path: Path | None = None
@@ -392,7 +409,32 @@ class SQLiteStore(SessionStore):
 
     # --- sessions ------------------------------------------------------------------
 
-    _SESSION_COLUMNS = "id, couple_id, number, date, facilitator, created_at"
+    _SESSION_COLUMNS = "id, couple_id, number, date, facilitator, created_at, worksheets, options"
+
+    def _info(self, row: tuple) -> SessionInfo:
+        *head, worksheets, options = row
+        try:
+            versions, opts = json.loads(worksheets), json.loads(options)
+            if not isinstance(versions, dict) or not isinstance(opts, dict):
+                raise ValueError("not an object")
+        except (TypeError, ValueError):
+            raise StoreDamagedError(
+                f"{self.name}: the details of a stored session are damaged and cannot be "
+                "read. Restore the store from a backup or an exported JSON file."
+            ) from None
+        return SessionInfo(*head, worksheets=versions, options=opts)
+
+    def content_of(self, info: SessionInfo) -> Content:
+        """The worksheets a session was answered with (``content`` when they match)."""
+        if not info.worksheets or self.content.matches(info.worksheets):
+            return self.content
+        key = tuple(sorted(info.worksheets.items()))
+        if key not in self._contents:
+            try:
+                self._contents[key] = content_for(info.worksheets, self.content.folder)
+            except ContentError as exc:
+                raise StoreError(f"session {info.number} of '{info.couple_id}': {exc}") from None
+        return self._contents[key]
 
     @_guarded
     def add_session(
@@ -404,8 +446,11 @@ class SQLiteStore(SessionStore):
         date: str | dt.date | None = None,
         facilitator: str = "",
         row_origins: Mapping[tuple[str, int], tuple[int, int]] | None = None,
+        options: Mapping[str, Any] | None = None,
     ) -> SessionInfo:
         self.couple(couple_id)
+        opts = _check_options(options or {})
+        versions = self.content.versions
         day = validate_date(date or dt.date.today(), "session date", allow_empty=False)
         who = clean_text(facilitator, "facilitator name", limit=200).strip()
         origins = dict(row_origins or {})
@@ -429,9 +474,9 @@ class SQLiteStore(SessionStore):
             ).fetchone()[0]
             created = _now()
             sid = conn.execute(
-                "INSERT INTO sessions (couple_id, number, date, facilitator, created_at) "
-                "VALUES (?,?,?,?,?)",
-                (couple_id, number, day, who, created),
+                "INSERT INTO sessions (couple_id, number, date, facilitator, created_at, "
+                "worksheets, options) VALUES (?,?,?,?,?,?,?)",
+                (couple_id, number, day, who, created, json.dumps(versions), json.dumps(opts)),
             ).lastrowid
             conn.executemany(
                 "INSERT INTO plan_rows (session_id, section, row, created_at, origin_session, "
@@ -444,7 +489,7 @@ class SQLiteStore(SessionStore):
                 [(sid, *key, json.dumps(value, ensure_ascii=False), created)
                  for key, value in checked.items() if value is not None],
             )
-        return SessionInfo(sid, couple_id, number, day, who, created)
+        return SessionInfo(sid, couple_id, number, day, who, created, versions, opts)
 
     @_guarded
     def sessions(self, couple_id: str) -> list[SessionInfo]:
@@ -453,7 +498,7 @@ class SQLiteStore(SessionStore):
             f"SELECT {self._SESSION_COLUMNS} FROM sessions WHERE couple_id=? ORDER BY number",
             (couple_id,),
         )
-        return [SessionInfo(*row) for row in rows]
+        return [self._info(row) for row in rows]
 
     def _session_info(self, session_id: int) -> SessionInfo:
         row = self._conn.execute(
@@ -462,20 +507,24 @@ class SQLiteStore(SessionStore):
         if row is None:
             raise StoreError("this session is no longer in the store (it was deleted, "
                              "perhaps from another window); open the couple again")
-        return SessionInfo(*row)
+        return self._info(row)
 
     @_guarded
     def update_session(self, session_id: int, *, date: str | dt.date | None = None,
-                       facilitator: str | None = None) -> SessionInfo:
+                       facilitator: str | None = None,
+                       options: Mapping[str, Any] | None = None) -> SessionInfo:
         info = self._session_info(session_id)
         day = info.date if date is None else validate_date(date, "session date",
                                                            allow_empty=False)
         who = (info.facilitator if facilitator is None
                else clean_text(facilitator, "facilitator name", limit=200).strip())
+        opts = dict(info.options)
+        if options is not None:
+            opts.update(_check_options(options))
         with self._transaction() as conn:
-            conn.execute("UPDATE sessions SET date=?, facilitator=? WHERE id=?",
-                         (day, who, session_id))
-        return SessionInfo(info.id, info.couple_id, info.number, day, who, info.created_at)
+            conn.execute("UPDATE sessions SET date=?, facilitator=?, options=? WHERE id=?",
+                         (day, who, json.dumps(opts), session_id))
+        return dataclasses.replace(info, date=day, facilitator=who, options=opts)
 
     @_guarded
     def delete_session(self, session_id: int) -> None:
@@ -526,10 +575,10 @@ class SQLiteStore(SessionStore):
     @_guarded
     def set_answer(self, session_id: int, key: AnswerKey | tuple, value: Any) -> Any:
         key = AnswerKey(*key)
-        value = validate_answer(self.content, key, value)
+        value = validate_answer(self.content_of(self._session_info(session_id)), key, value)
         with self._transaction() as conn:
             if not conn.execute("SELECT 1 FROM sessions WHERE id=?", (session_id,)).fetchone():
-                self._session_info(session_id)  # raises with a sentence
+                self._session_info(session_id)  # deleted meanwhile: raises with a sentence
             if key.worksheet == "boundaries" and key.row:
                 exists = conn.execute(
                     "SELECT 1 FROM plan_rows WHERE session_id=? AND section=? AND row=?",
@@ -554,11 +603,10 @@ class SQLiteStore(SessionStore):
 
     @_guarded
     def add_plan_row(self, session_id: int, section: str) -> int:
-        plan = self.content.boundaries
+        plan = self.content_of(self._session_info(session_id)).boundaries
         if section not in plan.ids or plan.section(section).kind != "table":
             tables = ", ".join(s.id for s in plan.sections if s.kind == "table")
             raise AnswerError(f"'{section}' is not a plan table (tables: {tables})")
-        self._session_info(session_id)
         with self._transaction() as conn:
             row = conn.execute(
                 "SELECT coalesce(max(row), 0) + 1 FROM plan_rows WHERE session_id=? "
@@ -592,10 +640,13 @@ class SQLiteStore(SessionStore):
     def couple_record(self, couple_id: str) -> CoupleRecord:
         couple = self.couple(couple_id)
         sessions = []
-        for sid, number, date, who, created in self._conn.execute(
-            "SELECT id, number, date, facilitator, created_at FROM sessions WHERE couple_id=? "
-            "ORDER BY number", (couple_id,)
+        for row in self._conn.execute(
+            f"SELECT {self._SESSION_COLUMNS} FROM sessions WHERE couple_id=? ORDER BY number",
+            (couple_id,)
         ).fetchall():
+            info = self._info(row)
+            sid, number, date, who, created = (info.id, info.number, info.date,
+                                               info.facilitator, info.created_at)
             rows = tuple(
                 PlanRowRecord(s, r, c, os_, or_)
                 for s, r, c, os_, or_ in self._conn.execute(
@@ -608,7 +659,8 @@ class SQLiteStore(SessionStore):
                     "SELECT worksheet, partner, item, row, field, value, updated_at FROM answers "
                     "WHERE session_id=? ORDER BY worksheet, partner, item, row, field", (sid,))
             )
-            sessions.append(SessionRecord(number, date, who, created, rows, answers))
+            sessions.append(SessionRecord(number, date, who, created, rows, answers,
+                                          dict(info.worksheets), dict(info.options)))
         return CoupleRecord(couple, tuple(sessions))
 
     @_guarded
@@ -624,9 +676,11 @@ class SQLiteStore(SessionStore):
                          (couple_id, c.partner_a, c.partner_b, c.notes, c.created_at))
             for s in record.sessions:
                 sid = conn.execute(
-                    "INSERT INTO sessions (couple_id, number, date, facilitator, created_at) "
-                    "VALUES (?,?,?,?,?)",
-                    (couple_id, s.number, s.date, s.facilitator, s.created_at),
+                    "INSERT INTO sessions (couple_id, number, date, facilitator, created_at, "
+                    "worksheets, options) VALUES (?,?,?,?,?,?,?)",
+                    (couple_id, s.number, s.date, s.facilitator, s.created_at,
+                     json.dumps(dict(s.worksheets or self.content.versions)),
+                     json.dumps(dict(s.options))),
                 ).lastrowid
                 conn.executemany(
                     "INSERT INTO plan_rows (session_id, section, row, created_at, "

@@ -16,7 +16,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from ..content import Content
+from ..content import Content, ContentError, content_for
 from ..files import private_writer
 from ..responses import (
     COUPLE,
@@ -50,7 +50,9 @@ __all__ = [
 ]
 
 EXPORT_FORMAT = "couples-toolkit/couple"
-EXPORT_VERSION = 2  # 2: plan rows record the session they were carried from
+# 2: plan rows record the session they were carried from;
+# 3: each session records the worksheet versions it was answered with, and its options
+EXPORT_VERSION = 3
 CSV_HEADER = ["couple_id", "partner_a", "partner_b", "session", "date", "worksheet",
               "partner", "partner_name", "item", "row", "field", "value", "updated_at"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
@@ -72,6 +74,8 @@ def record_to_dict(record: CoupleRecord, content: Content) -> dict[str, Any]:
             "date": s.date,
             "facilitator": s.facilitator,
             "created_at": s.created_at,
+            "worksheets": dict(s.worksheets),
+            "options": dict(s.options),
             "plan_rows": rows,
             "answers": [
                 {"worksheet": a.key.worksheet, "partner": a.key.partner, "item": a.key.item,
@@ -178,12 +182,22 @@ def parse_export(data: Any, content: Content, source: str) -> CoupleRecord:
     if version > EXPORT_VERSION:
         raise fail("version", f"written by a newer toolkit (format {version}; this one reads "
                    f"up to {EXPORT_VERSION})")
-    if top["worksheets"] != content.versions:
-        raise fail("worksheets", f"made with worksheet versions {top['worksheets']!r}, but the "
-                   f"worksheets in use are {content.versions!r}")
+    def content_of(versions: Any, where: str) -> Content:
+        if not isinstance(versions, Mapping) or not versions or not all(
+                isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
+                for k, v in versions.items()):
+            raise fail(where, "expected worksheet names with their version numbers")
+        try:
+            return content_for(versions, content.folder)
+        except ContentError:
+            raise fail(where, f"made with worksheet versions {dict(versions)!r}, which are "
+                       f"not available here (in use: {content.versions!r})") from None
+
+    default_content = content_of(top["worksheets"], "worksheets")
     couple = mapping(top["couple"], "couple", {"id", "partner_a", "partner_b", "notes",
                                                 "created_at"})
     row_extra = {"origin_session", "origin_row"} if version >= 2 else set()
+    session_extra = {"worksheets", "options"} if version >= 3 else set()
     sessions: list[SessionRecord] = []
     try:
         if text(couple["id"], "couple.id") != slugify(couple["id"]):
@@ -200,7 +214,13 @@ def parse_export(data: Any, content: Content, source: str) -> CoupleRecord:
         for i, s in enumerate(top["sessions"], start=1):
             where = f"sessions[{i}]"
             s = mapping(s, where, {"number", "date", "facilitator", "created_at",
-                                   "plan_rows", "answers"})
+                                   "plan_rows", "answers"}, session_extra)
+            session_content = (content_of(s["worksheets"], f"{where}.worksheets")
+                               if "worksheets" in s else default_content)
+            options = s.get("options", {})
+            if not isinstance(options, Mapping) or any(
+                    k != "shuffle_items" or not isinstance(v, bool) for k, v in options.items()):
+                raise fail(f"{where}.options", "expected {\"shuffle_items\": true or false}")
             number = whole(s["number"], f"{where}.number", 1)
             if number in numbers:
                 raise fail(f"{where}.number", f"session {number} appears twice")
@@ -215,8 +235,8 @@ def parse_export(data: Any, content: Content, source: str) -> CoupleRecord:
                 rw = f"{where}.plan_rows[{j}]"
                 r = mapping(r, rw, {"section", "row", "created_at"}, row_extra)
                 section = text(r["section"], f"{rw}.section")
-                if section not in content.boundaries.ids or (
-                        content.boundaries.section(section).kind != "table"):
+                plan = session_content.boundaries
+                if section not in plan.ids or plan.section(section).kind != "table":
                     raise fail(f"{rw}.section", f"unknown plan table {section!r}")
                 key = (section, whole(r["row"], f"{rw}.row", 1))
                 if key in rows:
@@ -239,14 +259,15 @@ def parse_export(data: Any, content: Content, source: str) -> CoupleRecord:
                     raise fail(aw, f"{key.describe()} appears twice")
                 if a["value"] is None:
                     raise fail(f"{aw}.value", "an answer must have a value")
-                if validate_answer(content, key, a["value"]) != a["value"]:
+                if validate_answer(session_content, key, a["value"]) != a["value"]:
                     raise fail(f"{aw}.value", f"{a['value']!r} is not in its stored form")
                 if key.worksheet == "boundaries" and key.row and (key.item, key.row) not in rows:
                     raise fail(aw, f"{key.describe()} refers to a plan row that does not exist")
                 answers[key] = AnswerRecord(key, a["value"], text(a["updated_at"],
                                                                    f"{aw}.updated_at"))
             sessions.append(SessionRecord(number, date, who, created, tuple(rows.values()),
-                                          tuple(answers.values())))
+                                          tuple(answers.values()),
+                                          dict(session_content.versions), dict(options)))
     except AnswerError as exc:
         raise StoreError(f"{source}: {exc}; nothing was imported") from None
     return CoupleRecord(the_couple, tuple(sorted(sessions, key=lambda s: s.number)))

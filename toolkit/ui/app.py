@@ -338,7 +338,10 @@ class SessionApp(View):
             f"<code>python -m toolkit delete {esc(self.model.couple_id)}</code> in a terminal.</p>"
         )
         card = w.VBox([summary, w.HTML("<h3>Take-home report and worksheets</h3>"),
-                       w.HBox([self.report_button, self.blank_button, self.fillable_button]),
+                       w.HBox([self.report_button, self.facilitator_button, self.handout_button,
+                               self.homework_button, self.homework_fillable_button,
+                               self.blank_button, self.fillable_button],
+                              layout=w.Layout(flex_flow="row wrap")),
                        self.downloads])
         card.add_class("tk-card")
         return card
@@ -350,8 +353,21 @@ class SessionApp(View):
                                      layout=w.Layout(width="auto"))
         self.fillable_button = w.Button(description="Fillable worksheets", icon="pencil",
                                         layout=w.Layout(width="auto"))
+        self.facilitator_button = w.Button(description="Facilitator's copy", icon="user-md",
+                                           layout=w.Layout(width="auto"),
+                                           tooltip="The report with your notes for each item")
+        self.handout_button = w.Button(description="Handout: the four patterns", icon="book",
+                                       layout=w.Layout(width="auto"))
+        self.homework_button = w.Button(description="Between-session sheet", icon="calendar",
+                                        layout=w.Layout(width="auto"))
+        self.homework_fillable_button = w.Button(description="Between-session sheet (fillable)",
+                                                 icon="pencil", layout=w.Layout(width="auto"))
         self.downloads = w.HTML()
         self.report_button.on_click(lambda _: self.export_report())
+        self.facilitator_button.on_click(lambda _: self.export_report(reader="facilitator"))
+        self.handout_button.on_click(lambda _: self.export_handout())
+        self.homework_button.on_click(lambda _: self.export_homework(fillable=False))
+        self.homework_fillable_button.on_click(lambda _: self.export_homework(fillable=True))
         self.blank_button.on_click(lambda _: self.export_blank(fillable=False))
         self.fillable_button.on_click(lambda _: self.export_blank(fillable=True))
 
@@ -386,7 +402,25 @@ class SessionApp(View):
         return self._offer(lambda: data.encode("utf-8"), f"{couple_id}.json",
                            mime="application/json")
 
-    def export_report(self) -> Path | None:
+    def export_handout(self) -> Path | None:
+        from ..report import handout_pdf
+
+        content = self.model.content if self.model is not None else self.store.content
+        return self._offer(lambda: handout_pdf(content), "handout-four-patterns.pdf")
+
+    def export_homework(self, *, fillable: bool) -> Path | None:
+        from ..report import homework_pdf
+
+        if self.model is None:
+            self.downloads.value = error_html("Choose or create a couple first.")
+            return None
+        model = self.model
+        kind = "-fillable" if fillable else ""
+        name = f"{model.couple_id}-session-{model.info.number}-between-sessions{kind}.pdf"
+        return self._offer(lambda: homework_pdf(model.content, model.data, fillable=fillable),
+                           name)
+
+    def export_report(self, reader: str = "couple") -> Path | None:
         """Write the session report into the data folder and offer it for download."""
         from ..report import picture_dpi, session_report
 
@@ -396,10 +430,11 @@ class SessionApp(View):
         model = self.model
         info = model.info
         stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        name = f"{info.couple_id}-session-{info.number}-{stamp}.pdf"
+        name = f"{info.couple_id}-session-{info.number}-{reader}-{stamp}.pdf"
         return self._offer(lambda: session_report(
             model.content, model.data, model.scores,
-            picture=model.picture(dpi=picture_dpi()), since=model.since_last_time()), name)
+            picture=model.picture(dpi=picture_dpi()), since=model.since_last_time(),
+            reader=reader), name)
 
     def export_blank(self, *, fillable: bool) -> Path | None:
         from ..report import blank_worksheets

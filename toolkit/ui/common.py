@@ -121,7 +121,12 @@ _CSS = """
 .tk-download, .tk-download:visited { font-weight: 600; color: #0057a3 !important;
                                       text-decoration: underline !important; }
 .tk-hidden-note { background: #f4f4f4; padding: 14px; border-radius: 8px; }
-.tk-gap { margin: 0 0 10px 0; }
+.tk-gap { margin: 0 0 12px 0; }
+.tk-gap ul { margin: 2px 0 4px 0; }
+.tk-facilitator { background: #eef3f8; border-left: 4px solid #0072B2; padding: 6px 10px;
+                  margin-top: 6px; }
+.tk-pattern { background: #fff7e0; border-left: 4px solid #c98a00; padding: 8px 12px;
+              margin: 0 0 12px 0; }
 .tk-table { border-collapse: collapse; margin: 6px 0; }
 .tk-table th, .tk-table td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: left;
                              vertical-align: top; white-space: normal; overflow-wrap: anywhere; }

@@ -9,24 +9,48 @@ from __future__ import annotations
 import ipywidgets as w
 import pandas as pd
 
-from ..content import SpectrumWorksheet
+from ..content import SharedPattern, SpectrumWorksheet
 from ..plots import ProfilePlot
 from ..scoring import SessionScores
 from ..session import Change, SessionModel
-from ..wording import gap_text
+from ..wording import GapText, gap_text, shared_text
 from .common import View, esc, stylesheet
 
-__all__ = ["ProfileView", "gap_sentences"]
+__all__ = ["ProfileView", "gap_sentences", "shared_sentences"]
 
 
-def gap_sentences(spectrum: SpectrumWorksheet, row: pd.Series, names: dict[str, str]) -> str:
-    """A largest-gap row worded for the couple, as safe HTML."""
-    text = gap_text(spectrum, row, names)
-    return (
+def _item_html(text: GapText, notes: dict[str, str] | None) -> str:
+    steps = "".join(f"<li>{esc(line)}</li>" for line in text["practices"])
+    html = (
         f'<div class="tk-gap"><b>{esc(text["title"])}</b><br>{esc(text["positions"])}<br>'
         f'{esc(text["distance"])}<br><i>Talk it through:</i> {esc(text["prompt"])}<br>'
-        f'<i>A small step to try:</i> {esc(text["practice"])}</div>'
+        f"<i>A small step to try:</i><ul>{steps}</ul>"
     )
+    if notes:
+        html += (
+            '<div class="tk-facilitator"><b>For the facilitator.</b> '
+            f"Listen for: {esc(notes.get('listen_for', ''))} "
+            f"Ask: {esc(notes.get('ask', ''))}</div>"
+        )
+    return html + "</div>"
+
+
+def _pattern_html(pattern: SharedPattern) -> str:
+    return (f'<div class="tk-pattern"><b>{esc(pattern.title)}</b><br>{esc(pattern.text)}<br>'
+            f"<i>Talk it through:</i> {esc(pattern.prompt)}</div>")
+
+
+def gap_sentences(spectrum: SpectrumWorksheet, row: pd.Series, names: dict[str, str],
+                  notes: dict[str, str] | None = None) -> str:
+    """A largest-gap row worded for the couple, as safe HTML (with the facilitator's
+    notes for the item only when given)."""
+    return _item_html(gap_text(spectrum, row, names), notes)
+
+
+def shared_sentences(spectrum: SpectrumWorksheet, row: pd.Series, names: dict[str, str],
+                     notes: dict[str, str] | None = None) -> str:
+    """An item where both lean toward the same pole, as safe HTML."""
+    return _item_html(shared_text(spectrum, row, names), notes)
 
 
 class ProfileView(View):
@@ -59,7 +83,14 @@ class ProfileView(View):
             disabled=model.previous() is None,
         )
         self.show_previous.observe(lambda _: self._previous_changed(), names="value")
-        self.shown = w.VBox([self.show_previous, self.image, self.readings, self.gaps_html])
+        self.show_notes = w.Checkbox(
+            value=False, indent=False, layout=w.Layout(width="auto"),
+            description="Show facilitator notes (what to listen for, a question to ask)",
+        )
+        self.show_notes.observe(lambda _: self._previous_changed(), names="value")
+        self.shared_html = w.HTML()
+        self.shown = w.VBox([w.HBox([self.show_previous, self.show_notes]), self.image,
+                             self.readings, self.gaps_html, self.shared_html])
         self.widget = w.VBox([
             stylesheet(),
             w.HTML("<h2>Your two profiles, side by side</h2>"),
@@ -89,6 +120,7 @@ class ProfileView(View):
         self.image.value = b""
         self.readings.value = ""
         self.gaps_html.value = ""
+        self.shared_html.value = ""
 
     def _changed(self, change: Change) -> None:
         relevant = change.kind == "couple" or (change.kind == "answer"
@@ -113,19 +145,41 @@ class ProfileView(View):
         self._describe(names, scores)
 
     def _describe(self, names: dict[str, str], scores: SessionScores) -> None:
+        spectrum = self.model.content.spectrum
         lines = []
         for row in scores.summary.itertuples():
             missing = (f" (so far: {row.answered} of {row.total} items answered)"
-                       if row.missing else "")
-            lines.append(f"<li><b>{esc(row.name)}</b> {esc(row.reading_text)}{missing}</li>")
+                       if row.missing and row.answered else "")
+            lines.append(f"<li><b>{esc(row.name)}</b> {esc(row.reading_text)}{missing}.</li>")
         self.readings.value = "<ul>" + "".join(lines) + "</ul>"
+
+        def notes(item_id: str) -> dict[str, str] | None:
+            return dict(spectrum.item(item_id).facilitator) if self.show_notes.value else None
+
         top = scores.largest_gaps
         if top.empty:
             compared = scores.gaps["gap"].notna().sum()
             text = ("You gave the same answer on every item you both answered."
                     if compared else "The gaps appear once you have both answered.")
             self.gaps_html.value = f"<h3>Where you differ most</h3><p>{text}</p>"
-            return
-        self.gaps_html.value = "<h3>Where you differ most</h3>" + "".join(
-            gap_sentences(self.model.content.spectrum, row, names) for _, row in top.iterrows()
-        )
+        else:
+            pattern = (spectrum.opposite_pattern
+                       if scores.couple["opposite_pattern"].iloc[0] else None)
+            self.gaps_html.value = "<h3>Where you differ most</h3>" + (
+                _pattern_html(pattern) if pattern is not None else "") + "".join(
+                gap_sentences(spectrum, row, names, notes(row["item_id"]))
+                for _, row in top.iterrows()
+            )
+        self.shared_html.value = self._shared(spectrum, names, scores, notes)
+
+    def _shared(self, spectrum: SpectrumWorksheet, names: dict[str, str],
+                scores: SessionScores, notes: object) -> str:
+        if scores.shared.empty:
+            return ""
+        html = "<h3>Where you lean the same way</h3>"
+        pole = scores.couple["shared_pattern"].iloc[0]
+        pattern = spectrum.shared_patterns.get(pole) if pole else None
+        if pattern is not None:
+            html += _pattern_html(pattern)
+        return html + "".join(shared_sentences(spectrum, row, names, notes(row["item_id"]))
+                              for _, row in scores.shared.iterrows())

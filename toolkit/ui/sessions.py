@@ -47,8 +47,13 @@ class SessionPanel(View):
         self.notes = w.Textarea(value=model.couple.notes, rows=3, continuous_update=True,
                                 placeholder="Notes about the couple (for you; saved as you type)",
                                 layout=w.Layout(width="100%"))
+        self.shuffle = w.Checkbox(
+            value=info.shuffle_items, indent=False, layout=w.Layout(width="auto"),
+            description="Each partner sees the spectrum items in their own order",
+        )
         self.details_status = w.HTML()
         self._loading = False
+        self.shuffle.observe(self._on_shuffle, names="value")
         self.date.observe(self._on_date, names="value")
         self.facilitator.observe(self._on_facilitator, names="value")
         self.notes.observe(self._on_notes, names="value")
@@ -59,6 +64,10 @@ class SessionPanel(View):
                                          tooltip="The boundary plan comes along for review")
         self.follow_up_button.on_click(lambda _: self._on_follow_up())
         details = w.VBox([w.HTML("<h3>This session</h3>"), self.date, self.facilitator,
+                          self.shuffle,
+                          w.HTML("<p class='tk-muted'>A different order for each partner, the "
+                                 "same each time the session is opened, keeps either from "
+                                 "anchoring on the other's page.</p>"),
                           w.HTML("<b>Couple notes</b>"), self.notes, self.details_status])
         details.add_class("tk-card")
         sessions = w.VBox([w.HTML("<h3>Their sessions</h3>"), self.list_box,
@@ -82,6 +91,8 @@ class SessionPanel(View):
                 self.facilitator.value = info.facilitator
             if self.notes.value != couple.notes:
                 self.notes.value = couple.notes
+            if self.shuffle.value != info.shuffle_items:
+                self.shuffle.value = info.shuffle_items
         finally:
             self._loading = False
         self.refresh_list()
@@ -111,6 +122,10 @@ class SessionPanel(View):
     def _on_facilitator(self, change: dict) -> None:
         if not self._loading:
             self._report(lambda: self.model.update_info(facilitator=change["new"]))
+
+    def _on_shuffle(self, change: dict) -> None:
+        if not self._loading:
+            self._report(lambda: self.model.set_shuffle(bool(change["new"])))
 
     def _on_notes(self, change: dict) -> None:
         if not self._loading:

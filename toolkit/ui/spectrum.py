@@ -40,10 +40,8 @@ class SpectrumItemView:
         self.clear_button = w.Button(description="Clear answer", layout=w.Layout(width="auto"))
         self.answer = w.HTML()
         self.status = w.HTML()
-        header = w.HTML(
-            f'<h3>{number}. {esc(item.title)}</h3>'
-            f'<div class="tk-muted">Item {number} of {total}</div>'
-        )
+        header = self.header = w.HTML()
+        self.set_number(number, total)
         statements = w.HTML(
             '<div class="tk-statements">'
             f'<div><span class="tk-pole">{esc(scale.left_label)} '
@@ -74,6 +72,10 @@ class SpectrumItemView:
     @property
     def value(self) -> int | None:
         return self._value
+
+    def set_number(self, number: int, total: int) -> None:
+        self.header.value = (f"<h3>{number}. {esc(self.item.title)}</h3>"
+                             f'<div class="tk-muted">Item {number} of {total}</div>')
 
     def show(self, value: int | None) -> None:
         """Display a stored value without saving it again."""
@@ -125,12 +127,29 @@ class SpectrumView(View):
         self._by_key = {view.key: view for view in self.items}
         self.heading = w.HTML()
         self.progress = w.HTML()
-        self.widget = w.VBox(
-            [stylesheet(), self.heading, self.progress, *[v.widget for v in self.items]]
-        )
+        self.cards = w.VBox(layout=w.Layout(width="100%"))
+        self.widget = w.VBox([stylesheet(), self.heading, self.progress, self.cards])
         self.widget.add_class("tk-app")
+        self._order: list[str] = []
+        self._arrange()
         self._show_all()
         self.listen(model, self._changed)
+
+    @property
+    def shown_items(self) -> list[SpectrumItemView]:
+        """The item views in the order this partner sees them."""
+        by_id = {view.item.id: view for view in self.items}
+        return [by_id[i] for i in self._order]
+
+    def _arrange(self) -> None:
+        order = self.model.item_order(self.partner)
+        if order == self._order:
+            return
+        self._order = order
+        shown = self.shown_items
+        for number, view in enumerate(shown, start=1):
+            view.set_number(number, len(shown))
+        self.cards.children = [view.widget for view in shown]
 
     def _changed(self, change: Change) -> None:
         if change.kind == "answer" and change.key in self._by_key:
@@ -138,6 +157,8 @@ class SpectrumView(View):
             self._update_progress()
         elif change.kind == "couple":
             self._heading()
+        elif change.kind == "info":
+            self._arrange()
 
     def _show_all(self) -> None:
         answers = self.model.data.spectrum(self.partner)
