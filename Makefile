@@ -15,11 +15,20 @@ $(BIN)/python:
 LAB_SETTINGS := $(VENV)/share/jupyter/lab/settings/overrides.json
 LAB_FLAGS := --LabApp.extension_manager=readonly $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-$(STAMP): pyproject.toml etc/lab-overrides.json | $(BIN)/python
+# Voila's page must load nothing from other hosts: the toolkit's template leaves out the
+# font CDN its default template links (the icons are bundled with Voila).
+VOILA_TEMPLATE := $(VENV)/share/jupyter/voila/templates/toolkit
+VOILA_FILES := etc/voila/templates/toolkit/conf.json etc/voila/templates/toolkit/index.html.j2
+
+$(STAMP): pyproject.toml etc/lab-overrides.json etc/voila.json $(VOILA_FILES) | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	mkdir -p $(dir $(LAB_SETTINGS))
 	cp etc/lab-overrides.json $(LAB_SETTINGS)
+	mkdir -p $(VOILA_TEMPLATE) $(VENV)/etc/jupyter/jupyter_server_config.d
+	cp $(VOILA_FILES) $(VOILA_TEMPLATE)/
+	cp etc/voila.json $(VENV)/etc/jupyter/voila.json
+	cp etc/voila.json $(VENV)/etc/jupyter/jupyter_server_config.d/toolkit-voila.json
 	touch $(STAMP)
 
 lab: $(STAMP)
@@ -42,6 +51,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_autosave.py
 	$(BIN)/python benchmarks/bench_profile.py
 	$(BIN)/python benchmarks/bench_report.py
+	$(BIN)/python benchmarks/bench_scale.py
 	$(BIN)/python benchmarks/bench_browser.py
 
 clean-venv:

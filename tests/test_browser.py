@@ -8,6 +8,7 @@ import os
 import re
 import sqlite3
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -60,6 +61,11 @@ def page(browser, request):
     dialogs: list[str] = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     page.dialogs = dialogs
+    # Every request the page makes, web sockets included: nothing may leave the machine.
+    hosts: set[str] = set()
+    context.on("request", lambda r: hosts.add(urlsplit(r.url).netloc or urlsplit(r.url).scheme))
+    page.on("websocket", lambda ws: hosts.add(urlsplit(ws.url).netloc))
+    page.hosts = hosts
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
@@ -67,6 +73,8 @@ def page(browser, request):
         name = re.sub(r"[^\w.-]", "_", request.node.name)
         page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
     context.close()
+    foreign = {h for h in hosts if not h.startswith("127.0.0.1:") and h not in ("data", "blob")}
+    assert not foreign, f"the page made requests to other hosts: {sorted(foreign)}"
 
 
 def answers_in(data_dir: Path) -> dict:
@@ -116,6 +124,8 @@ def create_couple(page, a: str, b: str) -> None:
     page.get_by_placeholder("a pseudonym").first.fill(a)
     page.get_by_placeholder("a pseudonym").nth(1).fill(b)
     page.get_by_role("button", name="Create couple and start").click()
+    page.get_by_text("Safety screen: for you only").wait_for()  # where a session starts
+    page.get_by_role("button", name="Next").click()
     page.get_by_text("This part is for").wait_for()
 
 
@@ -138,7 +148,7 @@ def test_session_in_jupyterlab(page):
         press_item(page, "Asking for help", "ArrowLeft", "ArrowLeft", "ArrowLeft")
         page.get_by_text("-3 · leans toward over-reliance").wait_for()
 
-        step(page, "4 Profiles")
+        step(page, "5 Profiles")
         assert not page.locator(".tk-app img").first.is_visible()
         page.get_by_role("button", name="Reveal both profiles").click()
         picture = page.locator(".tk-app img").first
@@ -147,23 +157,23 @@ def test_session_in_jupyterlab(page):
         assert before and before.startswith("blob:") or before.startswith("data:")
         page.get_by_text("at opposite ends").first.wait_for()
 
-        step(page, "2 Noa")
+        step(page, "3 Noa")
         press_item(page, "Asking for help", "ArrowLeft")  # +2 -> +1
         page.get_by_text("+1 · near the middle").wait_for()
-        step(page, "4 Profiles")
+        step(page, "5 Profiles")
         page.get_by_role("button", name="Reveal both profiles").click()
         page.wait_for_function(
             "before => { const img = document.querySelector('.tk-app img');"
             " return img && img.src && img.src !== before; }", arg=before)
 
-        step(page, "6 Origins")
+        step(page, "7 Origins")
         note = page.get_by_placeholder("Notes (saved as you type)").first
         note.fill(f"{HOSTILE} שלום")
         page.get_by_role("button", name="Quite a bit").first.click()
 
-        step(page, "8 Finish")
-        page.get_by_role("button", name="Export PDF report").click()
-        link = page.locator("a.tk-download")
+        step(page, "9 Finish")
+        page.get_by_role("button", name="The couple's report").click()
+        link = page.locator("a.tk-download").first
         link.wait_for()
         with page.expect_download() as download:
             link.click()
@@ -187,15 +197,16 @@ def test_session_in_jupyterlab(page):
             page.get_by_text("| Idle").wait_for(timeout=60_000)
             page.get_by_role("button", name="Open").click()
             try:
-                page.get_by_text("This part is for").wait_for(timeout=10_000)
+                page.get_by_text("Safety screen: for you only").wait_for(timeout=10_000)
                 break
             except Exception:  # noqa: BLE001 (not connected yet: ask again)
                 continue
+        page.get_by_role("button", name="Next").click()
         page.get_by_text("This part is for").wait_for()
         assert handle_of(page, "Asking for help").get_attribute("aria-valuenow") == "1.0"
         assert handle_of(page, "Sharing fears and feelings").get_attribute(
             "aria-valuenow") == "-1.0"
-        step(page, "6 Origins")
+        step(page, "7 Origins")
         restored = page.get_by_placeholder("Notes (saved as you type)").first.input_value()
         assert restored == f"{HOSTILE} שלום"
         assert page.dialogs == []  # the markup never ran
@@ -212,10 +223,10 @@ def test_session_in_voila(page):
         page.get_by_text(f"Ana {HOSTILE} & Bo").wait_for()
         press_item(page, "Decisions that affect us both", "ArrowRight")
         page.get_by_text("+1 · near the middle").wait_for()
-        step(page, "8 Finish")
-        page.get_by_role("button", name="Export PDF report").click()
+        step(page, "9 Finish")
+        page.get_by_role("button", name="The couple's report").click()
         with page.expect_download() as download:
-            page.locator("a.tk-download").click()
+            page.locator("a.tk-download").first.click()
         assert Path(download.value.path()).read_bytes().startswith(b"%PDF")
         assert answers_in(server.data_dir)[("a", "decisions", "position")] == "1"
         assert page.dialogs == []
@@ -269,6 +280,9 @@ def test_keyboard_only_worksheet(page, where):
         page.keyboard.type("Lou")
         tab_to(page, lambda f: "Create couple" in f["text"])
         page.keyboard.press("Enter")
+        page.get_by_text("Safety screen: for you only").wait_for()
+        tab_to(page, lambda f: f["text"].strip() == "Next")
+        page.keyboard.press("Enter")
         page.get_by_text("This part is for").wait_for()
         titles = shown_titles(page)  # Kai's own order
         moves = ["ArrowRight", "ArrowLeft"] * 6 + ["ArrowRight"]
@@ -302,29 +316,31 @@ def test_follow_up_session_and_progress_in_voila(page, tmp_path):
         page.locator("select").first.select_option(label="Kim & Kevin  (demo-kim-kevin)")
         page.get_by_label("Start a follow-up session today").check()
         page.get_by_role("button", name="Open").click()
+        page.get_by_text("Safety screen: for you only").wait_for()
+        page.get_by_role("button", name="Next").click()
         page.get_by_text("This part is for Kim alone").wait_for()
         page.get_by_text("Session 3,").wait_for()
         press_item(page, "Asking for help", "ArrowRight")
         press_item(page, "Sharing fears and feelings", "ArrowLeft")
         page.get_by_text("2 of 13 answered").wait_for()
 
-        step(page, "7 Plan")
+        step(page, "8 Plan")
         page.get_by_text("From session 1: how did it go?").first.wait_for()
         assert page.get_by_text("From session 2: how did it go?").count() == 3
         assert page.locator("textarea").filter(has_text="").count() > 0
         ask = page.get_by_placeholder("The small risk").first
         assert ask.input_value() == "Ask Kevin to come with me to choose a present for my sister"
 
-        step(page, "5 Progress")
+        step(page, "6 Progress")
         page.get_by_role("button", name="Reveal progress").click()
         picture = page.locator(".tk-app img").first
         picture.wait_for()
         page.get_by_text("3 sessions so far").wait_for()
         before = picture.get_attribute("src")
-        step(page, "2 Kim")
+        step(page, "3 Kim")
         press_item(page, "Asking for help", "ArrowRight")  # +1 -> +2
         page.get_by_text("+2 · leans toward hyper-independence").first.wait_for()
-        step(page, "5 Progress")
+        step(page, "6 Progress")
         page.get_by_role("button", name="Reveal progress").click()
         page.wait_for_function(
             "before => { const img = document.querySelector('.tk-app img');"
@@ -333,3 +349,125 @@ def test_follow_up_session_and_progress_in_voila(page, tmp_path):
         assert saved[("a", "asking_for_help", "position")] == "2"
         assert saved[("a", "sharing_feelings", "position")] == "-1"
         assert page.dialogs == []
+
+
+def widget_state(page) -> str:
+    """Every widget model the page's widget manager holds, as JSON text."""
+    return page.evaluate(
+        "async () => JSON.stringify(await window.jupyterapp._widgetManager.get_state())")
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+
+
+def test_couple_mode_in_voila_shows_nothing_of_anyone_else(page, tmp_path):
+    """The facilitator opens a couple and hands over: the couple answer the safety screen in
+    turn, then the joint steps; nothing about other couples, the facilitator's notes or the
+    machine is in the page's text or its widget state, and no request leaves the machine."""
+    from toolkit.demo import seed_demos
+    from toolkit.store import Store
+
+    data = tmp_path / "data"
+    with Store(data) as store:
+        seed_demos(store)
+        other = store.create_couple("Zebulon", "Quillon")
+        store.new_session(other.id)
+        store.update_couple("demo-kim-kevin", notes="Facilitator-only remark about Kim")
+    others = ("Zebulon", "Quillon", "Alison", "Brett", "Priya", "Leon", "demo-alison",
+              "demo-priya", "demo-leon",
+              "Facilitator-only remark", "python -m", str(data))
+    with voila_server("notebooks/01_couple_session.ipynb", data_dir=data) as server:
+        page.goto(server.url)
+        page.get_by_text("A new couple").wait_for(timeout=60_000)
+        page.locator("select").first.select_option(label="Kim & Kevin  (demo-kim-kevin)")
+        page.get_by_label("Start a follow-up session today").check()
+        page.get_by_role("button", name="Open").click()
+        page.get_by_text("Safety screen: for you only").wait_for()
+        assert "Zebulon" in widget_state(page)  # the facilitator's picker holds every couple
+        page.get_by_placeholder("code to return (optional)").fill("2468")
+        page.get_by_role("button", name="Hand over to the couple").click()
+        page.get_by_text("Please hand the screen to").wait_for()
+        shot(page, "privacy-1-hand-over")
+        for partner, answer in (("Kim", "Never"), ("Kevin", "Never")):
+            page.get_by_role("button", name=f"I am {partner}: start").click()
+            page.get_by_text(f"{partner}: A few questions for you alone").wait_for()
+            for group in page.locator(".tk-card .widget-radio-box").all():
+                group.get_by_text(answer, exact=True).or_(
+                    group.get_by_text("Yes", exact=True)).first.click()
+            shot(page, f"privacy-2-screen-{partner.lower()}")
+            page.get_by_role("button", name="Done: hide my answers").click()
+        page.get_by_text("Please hand the screen back to the facilitator").wait_for()
+        text, state = page.inner_text("body"), widget_state(page)
+        for secret in others:
+            assert secret not in text and secret not in state, secret
+        assert "Never" not in text  # nobody's answers stay on screen
+        assert "1 Couple" not in text and "Safety screen: for you only" not in text
+        shot(page, "privacy-3-hand-back")
+
+        page.get_by_role("button", name="Facilitator").click()
+        page.get_by_placeholder("the code").fill("2468")
+        page.get_by_role("button", name="Yes, I am the facilitator").click()
+        page.get_by_text("No answer of concern").wait_for()
+        shot(page, "privacy-4-facilitator-result")
+        page.get_by_role("button", name="Hand over to the couple").click()
+        page.get_by_text("This part is for Kim alone").wait_for()
+        press_item(page, "Asking for help", "ArrowRight")
+        step(page, "3 Kevin")  # the couple's steps start at 1 Safety: no couple picker
+        press_item(page, "Asking for help", "ArrowLeft")
+        step(page, "4 Profiles")
+        page.get_by_role("button", name="Reveal both profiles").click()
+        page.locator(".tk-app img").first.wait_for()
+        assert not page.get_by_text("Show facilitator notes").is_visible()
+        step(page, "6 Origins")
+        page.get_by_text("Share this note with Kevin").first.wait_for()
+        step(page, "8 Finish")
+        assert page.get_by_role("button", name="Facilitator's copy").count() == 0
+        page.get_by_role("button", name="The couple's report").click()
+        page.locator("a.tk-download").first.wait_for()
+        shot(page, "privacy-5-couple-finish")
+        text, state = page.inner_text("body"), widget_state(page)
+        for secret in others:
+            assert secret not in text and secret not in state, secret
+        assert page.dialogs == []
+
+
+def test_an_answer_of_concern_locks_the_joint_steps_in_voila(page, tmp_path):
+    from toolkit.store import Store
+
+    data = tmp_path / "data"
+    with Store(data) as store:
+        couple = store.create_couple("Ana", "Bo")
+        store.new_session(couple.id)
+    with voila_server("notebooks/01_couple_session.ipynb", data_dir=data) as server:
+        page.goto(server.url)
+        page.get_by_text("A new couple").wait_for(timeout=60_000)
+        page.get_by_role("button", name="Open").click()
+        page.get_by_text("Safety screen: for you only").wait_for()
+        page.get_by_role("button", name="Hand over to the couple").click()
+        page.get_by_role("button", name="I am Ana: start").click()
+        page.locator(".tk-card .widget-radio-box").nth(1).get_by_text("Often").click()
+        page.get_by_role("button", name="Done: hide my answers").click()
+        page.get_by_role("button", name="I am Bo: start").click()
+        page.get_by_role("button", name="Done: hide my answers").click()
+        page.get_by_text("Please hand the screen back to the facilitator").wait_for()
+        step(page, "2 Ana")  # the couple cannot go on, and nothing says why
+        page.get_by_text("Please hand the screen back to the facilitator").first.wait_for()
+        text = page.inner_text("body").lower()
+        assert "concern" not in text and "paused" not in text and "often" not in text
+        page.get_by_role("button", name="Facilitator").click()
+        page.get_by_role("button", name="Yes, I am the facilitator").click()
+        page.get_by_text("Joint exercises are not advised for now").wait_for()
+        shot(page, "privacy-6-locked")
+        step(page, "5 Profiles")
+        page.get_by_text("Joint exercises are paused").wait_for()
+        page.get_by_text("I have spoken with each partner on their own").click()
+        page.get_by_text("Joint work is open again.").wait_for()
+        step(page, "5 Profiles")
+        page.get_by_role("button", name="Reveal both profiles").wait_for()
+        page.get_by_role("button", name="Pause").click()
+        page.get_by_text("Take whatever time you need.").wait_for()
+        assert not page.get_by_text("Reveal both profiles").is_visible()
+        page.get_by_role("button", name="Resume").click()
+        page.get_by_role("button", name="Reveal both profiles").wait_for()

@@ -78,7 +78,7 @@ def test_demo_report_reads_in_order(demo_store, tmp_path):
              "Kim leans toward hyper-independence", "Where you differ most",
              "Time apart and time together", "Talk it through:", "Where you lean the same way",
              "Living side by side", "All items",
-             "Where the patterns came from", "An ex used to check my phone",
+             "Where the patterns came from", "At home, needing people was treated as weakness",
              "Our plan", "Evenings with my friends", "30 November 2026"]
     positions = [text.find(marker) for marker in order]
     assert -1 not in positions, [m for m, p in zip(order, positions, strict=True) if p < 0]
@@ -103,6 +103,8 @@ def test_hostile_and_multilingual_text_prints_literally(store, tmp_path):
     store.set_answer(s.id, ("spectrum", "b", "decisions", 0, "position"), -2)
     store.set_answer(s.id, ("origins", "a", "past_hurts", 0, "notes"), HOSTILE_NOTE)
     store.set_answer(s.id, ("origins", "b", "past_hurts", 0, "notes"), "מרحبا مرحبا بالعالم")
+    for partner in ("a", "b"):  # shared, so the couple's report prints them
+        store.set_answer(s.id, ("origins", partner, "past_hurts", 0, "shared"), True)
     row = store.add_plan_row(s.id, "agreements")
     store.set_answer(s.id, ("boundaries", "couple", "agreements", row, "event"), "<b>party</b>")
     path = tmp_path / "hostile.pdf"
@@ -146,6 +148,7 @@ def test_long_note_and_forty_row_plan_flow_across_pages(store, tmp_path):
     s = store.new_session(couple.id)
     note = ("This is a long reflection that goes on. " * 2600)[:100_000] + " END-OF-NOTE"
     store.set_answer(s.id, ("origins", "a", "past_hurts", 0, "notes"), note)
+    store.set_answer(s.id, ("origins", "a", "past_hurts", 0, "shared"), True)
     for i in range(40):
         row = store.add_plan_row(s.id, "rituals")
         store.set_answer(s.id, ("boundaries", "couple", "rituals", row, "ritual"),

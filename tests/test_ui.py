@@ -21,6 +21,8 @@ def app(data_dir, content):
     app.name_a.value = "Noa"
     app.name_b.value = "Sami"
     app.create_button.click()
+    assert app.step == "safety"  # a new session starts at the private safety screen
+    app.go_to("spectrum_a")
     yield app
     store.close()
 
@@ -33,10 +35,17 @@ def content_item(app, item_id):
     return app.model.content.spectrum.item(item_id)
 
 
-def test_creating_a_couple_opens_partner_a(app):
-    assert app.step == "spectrum_a"
+def test_creating_a_couple_starts_at_the_safety_screen(data_dir, content):
+    app = SessionApp(store=Store(data_dir, content=content))
+    app.name_a.value, app.name_b.value = "Noa", "Sami"
+    app.create_button.click()
+    assert app.step == "safety"
     assert app.model.couple.partner_a == "Noa"
-    assert [label for label, _ in app.steps.options][1:3] == ["2 Noa", "3 Sami"]
+    assert [label for label, _ in app.steps.options][:4] == ["1 Couple", "2 Safety", "3 Noa",
+                                                              "4 Sami"]
+    assert "Safety screen: for you only" in app.body.children[0].children[0].value
+    app.next.click()
+    assert app.step == "spectrum_a"
     assert "for <b>Noa</b> alone" in app.body.children[0].value
 
 
@@ -108,7 +117,7 @@ def test_profiles_stay_hidden_until_revealed_then_follow_each_move(app):
     offsets = profile.plot._own["b"].get_offsets()
     assert offsets.tolist() == [[2.0, 0.0]]
 
-    app.go(1)  # back to a partner's private page hides both profiles again
+    app.go_to("spectrum_a")  # back to a partner's private page hides both profiles again
     assert not profile.revealed and bytes(profile.image.value) == b""
 
 
@@ -187,7 +196,7 @@ def test_free_text_is_shown_literally_everywhere(data_dir, content):
     couple = store.create_couple("<b>Ana</b>", "<script>x</script>")
     app = SessionApp(store=store)
     app.start(couple.id)
-    app.go(1)
+    app.go_to("spectrum_a")
     html = app.header.value + app.body.children[0].value
     assert "&lt;b&gt;Ana&lt;/b&gt;" in html and "<b>Ana</b>" not in html
     assert "&lt;script&gt;" in html and "<script>" not in html
@@ -207,7 +216,7 @@ def test_free_text_is_shown_literally_everywhere(data_dir, content):
 def test_step_navigation_back_and_forth(app):
     app.next.click()
     assert app.step == "spectrum_b"
-    app.steps.value = 6
+    app.steps.value = "plan"
     assert app.step == "plan" and app.body.children[0] is app.views["plan"].widget
     app.back.click()
     assert app.step == "origins"
@@ -223,7 +232,7 @@ def test_reopening_offers_the_couples_already_stored(app, data_dir, content):
     again = SessionApp(store=Store(data_dir, content=content))
     assert again.existing.value == couple_id  # one click on Open continues
     again.open_button.click()
-    assert again.step == "spectrum_a" and again.model.couple_id == couple_id
+    assert again.step == "safety" and again.model.couple_id == couple_id
 
 
 def test_existing_couple_new_session(app):
@@ -281,15 +290,15 @@ def test_binder_sessions_warn_and_offer_downloads(data_dir, content, monkeypatch
     assert plain.binder.children == ()  # no notice on a facilitator's own machine
     monkeypatch.setenv("BINDER_LAUNCH_HOST", "https://mybinder.org/")
     app = SessionApp(store=plain.store)
-    notice = app.binder.children[0].value
+    notice = app.binder.children[0].children[0].value
     assert "temporary online session" in notice and "deleted" in notice
-    app.export_json()
-    assert "Choose or create a couple first" in app.downloads.value
+    app.export_json(into_notice=True)
+    assert "Choose or create a couple first" in app.binder_downloads.value
     app.name_a.value, app.name_b.value = "Noa", "Sami"
     app.create_button.click()
     items(app, "a")[0].slider.value = -1
-    app.export_json()
-    encoded = app.downloads.value.split("base64,")[1].split('"')[0]
+    app.binder.children[0].children[1].children[0].click()  # "Download answers (JSON)"
+    encoded = app.binder_downloads.value.split("base64,")[1].split('"')[0]
     exported = json.loads(base64.b64decode(encoded))
     assert exported["couple"]["partner_a"] == "Noa"
     assert exported["sessions"][0]["answers"][0]["value"] == -1

@@ -21,7 +21,7 @@ from toolkit.store.transfer import export_couple, import_couple
 
 FIXTURES = Path(__file__).parent / "fixtures" / "release-0.1.0"
 V1 = {"spectrum": 1, "origins": 1, "boundaries": 1}
-V2 = {"spectrum": 2, "origins": 2, "boundaries": 2}
+V2 = {"spectrum": 2, "origins": 2, "boundaries": 2, "safety": 1}
 NOA = "noa-b-b-sami-שלום"
 
 
@@ -61,7 +61,8 @@ def test_an_old_session_shows_with_its_own_wording(old_store, capsys):
 
 def test_an_old_session_prints_with_its_own_wording(old_store, tmp_path):
     out = tmp_path / "old.pdf"
-    assert main(["--data-dir", str(old_store), "report", NOA, "-o", str(out)]) == 0
+    # the note was written before notes could be shared: private, so in Noa's own copy
+    assert main(["--data-dir", str(old_store), "report", NOA, "--for", "a", "-o", str(out)]) == 0
     text = " ".join(pdftotext(out).split())
     assert "from leaning toward dependence (-3)" in text
     assert "Family before self, we were told. <script>x</script>" in text

@@ -213,19 +213,23 @@ def cmd_export(args: argparse.Namespace) -> None:
     with _store(args) as store:
         if args.csv:
             if args.output == "-":
-                transfer.export_csv(store, sys.stdout, args.couple)
+                transfer.export_csv(store, sys.stdout, args.couple,
+                                    include_safety=args.include_safety)
             else:
-                transfer.export_csv(store, args.output, args.couple)
+                transfer.export_csv(store, args.output, args.couple,
+                                    include_safety=args.include_safety)
                 print(f"wrote {args.output}", file=sys.stderr)
             return
         if not args.couple:
             raise UserError("name the couple to export (see: python -m toolkit list)")
         if args.output == "-":
-            print(json.dumps(transfer.export_couple(store, args.couple), ensure_ascii=False,
-                             indent=2))
+            print(json.dumps(transfer.export_couple(store, args.couple,
+                                                    include_safety=args.include_safety),
+                             ensure_ascii=False, indent=2))
         else:
             path = transfer.export_json(store, args.couple,
-                                        args.output or f"{args.couple}.json")
+                                        args.output or f"{args.couple}.json",
+                                        include_safety=args.include_safety)
             print(f"wrote {path}", file=sys.stderr)
 
 
@@ -281,10 +285,40 @@ def cmd_report(args: argparse.Namespace) -> None:
     with _store(args) as store:
         model = SessionModel.open(store, args.couple, args.session)
         since = model.since_last_time()
+    password = _password(args)
     data = _with_warnings(lambda: session_report(model.content, model.data, model.scores,
                                                  facilitator=args.facilitator, since=since,
                                                  reader=args.reader))
+    if password:
+        from .report import encrypt_pdf
+
+        data = encrypt_pdf(data, password)
     _write(data, args.output or f"{args.couple}-session-{model.info.number}-{args.reader}.pdf")
+
+
+PASSWORD_ENV = "TOOLKIT_PDF_PASSWORD"
+
+
+def _password(args: argparse.Namespace) -> str | None:
+    """A password for the PDF: asked for twice (never on the command line, where it
+    would stay in the shell's history), or from TOOLKIT_PDF_PASSWORD for scripts."""
+    if not args.password:
+        return None
+    import os
+
+    from_env = os.environ.get(PASSWORD_ENV)
+    if from_env:
+        return from_env
+    if not sys.stdin.isatty():
+        raise UserError(f"--password needs a terminal to ask for it, or {PASSWORD_ENV} set")
+    import getpass
+
+    first = getpass.getpass("Password for the PDF: ")
+    if not first:
+        raise UserError("the password cannot be empty; nothing was written")
+    if getpass.getpass("The same password again: ") != first:
+        raise UserError("the two passwords differ; nothing was written")
+    return first
 
 
 def cmd_handout(args: argparse.Namespace) -> None:
@@ -382,6 +416,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="file to write, '-' for standard output (default: COUPLE.json); "
                         "an existing file is never overwritten")
     p.add_argument("--csv", action="store_true", help="every answer as one tidy CSV table")
+    p.add_argument("--include-safety", action="store_true",
+                   help="include the private safety screen's answers (left out by default)")
     p.set_defaults(func=cmd_export)
 
     p = sub.add_parser("import", help="import a couple from an exported JSON file")
@@ -394,9 +430,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--session", type=int, metavar="N", help="session number (default: latest)")
     p.add_argument("--facilitator", metavar="NAME", help="name on the cover (default: the "
                    "session's)")
-    p.add_argument("--for", dest="reader", choices=["couple", "facilitator"], default="couple",
-                   help="who the report is for: the couple (default) or the facilitator (adds "
-                        "the facilitator's notes)")
+    p.add_argument("--for", dest="reader", choices=["couple", "a", "b", "facilitator"],
+                   default="couple",
+                   help="who the report is for: the couple (default: shared notes only), "
+                        "partner a or b (adds their own private notes), or the facilitator "
+                        "(everything, with the facilitator's notes and the safety screen)")
+    p.add_argument("--password", action="store_true",
+                   help=f"protect the PDF with a password (AES-256), asked for twice or "
+                        f"taken from {PASSWORD_ENV}")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="PDF to write (default: COUPLE-session-N-READER.pdf); never overwritten")
     p.set_defaults(func=cmd_report)

@@ -18,6 +18,8 @@ from typing import Any
 import yaml
 
 __all__ = [
+    "Referrals",
+    "SafetyScreen",
     "Handout",
     "HandoutPattern",
     "SharedPattern",
@@ -223,6 +225,68 @@ class Handout:
 
 
 @dataclass(frozen=True)
+class SafetyOption:
+    id: str
+    label: str
+    concern: bool
+
+
+@dataclass(frozen=True)
+class SafetyQuestion:
+    id: str
+    text: str
+    options: tuple[SafetyOption, ...]
+
+    def option(self, option_id: str) -> SafetyOption:
+        for option in self.options:
+            if option.id == option_id:
+                return option
+        raise KeyError(option_id)
+
+
+@dataclass(frozen=True)
+class SafetyScreen:
+    """The private screen each partner answers alone before joint work; only the
+    facilitator sees the answers. ``facilitator`` holds the words of the
+    facilitator-only result screen (concern_title, concern, clear_title, clear,
+    confirm)."""
+
+    version: int
+    title: str
+    intro: str
+    informed_by: tuple[str, ...]
+    questions: tuple[SafetyQuestion, ...]
+    facilitator: Mapping[str, str]
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(q.id for q in self.questions)
+
+    def question(self, question_id: str) -> SafetyQuestion:
+        for question in self.questions:
+            if question.id == question_id:
+                return question
+        raise KeyError(question_id)
+
+
+@dataclass(frozen=True)
+class Service:
+    name: str
+    what: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class Referrals:
+    """Services the facilitator refers to; the shipped file holds none on purpose."""
+
+    title: str
+    intro: str
+    emergency: str
+    services: tuple[Service, ...]
+
+
+@dataclass(frozen=True)
 class Content:
     """The worksheets, loaded together so versions always match.
 
@@ -235,19 +299,27 @@ class Content:
     origins: OriginsWorksheet
     boundaries: BoundariesWorksheet
     handout: Handout | None = None
+    safety: SafetyScreen | None = None
+    referrals: Referrals | None = None
 
     @property
     def versions(self) -> dict[str, int]:
         """The versions of the worksheets a session answers; stored with each session."""
-        return {
+        versions = {
             "spectrum": self.spectrum.version,
             "origins": self.origins.version,
             "boundaries": self.boundaries.version,
         }
+        if self.safety is not None:
+            versions["safety"] = self.safety.version
+        return versions
 
     def matches(self, versions: Mapping[str, int]) -> bool:
+        """Whether these worksheets are the ones of ``versions`` (worksheets a session
+        did not record, such as a safety screen added later, are not compared)."""
         mine = self.versions
-        return all(mine.get(name) == version for name, version in versions.items())
+        return all(mine.get(name) == version for name, version in versions.items()
+                   if name in mine or name not in OPTIONAL)
 
 
 # --- validation helpers -------------------------------------------------------
@@ -569,6 +641,50 @@ def parse_handout(data: Any, file: str = "handout.yaml") -> Handout:
                    closing=top.text("closing"))
 
 
+def parse_safety(data: Any, file: str = "safety.yaml") -> SafetyScreen:
+    top = _header(file, data, "safety", {"informed_by", "scale", "questions", "facilitator"})
+
+    def options(reader: _Reader, where: str) -> tuple[SafetyOption, ...]:
+        out = []
+        for option_id, entry in _items(reader, "scale"):
+            r = _Reader(file, entry, f"{where}.{option_id}", {"id", "label", "concern"})
+            concern = r.raw("concern")
+            if not isinstance(concern, bool):
+                raise r.error("concern", f"expected true or false, got {_kind(concern)}")
+            out.append(SafetyOption(option_id, r.text("label"), concern))
+        if not any(o.concern for o in out) or all(o.concern for o in out):
+            raise reader.error("scale", "needs answers of concern and answers of no concern")
+        return tuple(out)
+
+    default = options(top, "scale")
+    questions = []
+    for question_id, entry in _items(top, "questions"):
+        r = _Reader(file, entry, question_id, {"id", "text", "scale"})
+        own = options(r, question_id) if "scale" in r.data else default
+        questions.append(SafetyQuestion(question_id, r.text("text"), own))
+    f = _Reader(file, top.raw("facilitator"), "facilitator",
+                {"concern_title", "concern", "clear_title", "clear", "confirm"})
+    words = {k: f.text(k) for k in ("concern_title", "concern", "clear_title", "clear",
+                                     "confirm")}
+    return SafetyScreen(version=top.integer("version"), title=top.text("title"),
+                        intro=top.text("intro"), informed_by=top.texts("informed_by"),
+                        questions=tuple(questions), facilitator=MappingProxyType(words))
+
+
+def parse_referrals(data: Any, file: str = "referrals.yaml") -> Referrals:
+    top = _header(file, data, "referrals", {"emergency", "services"})
+    raw = top.raw("services") if "services" in top.data else []
+    if not isinstance(raw, list):
+        raise top.error("services", f"expected a list, got {_kind(raw)}")
+    services = []
+    for index, entry in enumerate(raw, start=1):
+        r = _Reader(file, entry, f"service {index}", {"name", "what", "contact"})
+        services.append(Service(r.text("name"), r.text("what", default="-"),
+                                r.text("contact")))
+    return Referrals(title=top.text("title"), intro=top.text("intro"),
+                     emergency=top.text("emergency"), services=tuple(services))
+
+
 def default_worksheets_dir() -> Path:
     """The folder the toolkit reads when none is given.
 
@@ -588,6 +704,7 @@ def default_worksheets_dir() -> Path:
 
 
 ARCHIVE = "archive"
+OPTIONAL = ("safety",)  # answered worksheets an older session may not have had
 _CACHE: dict[tuple[str, tuple[float, ...]], Content] = {}
 
 
@@ -600,19 +717,24 @@ def load_content(folder: str | os.PathLike[str] | None = None) -> Content:
     base = Path(folder).expanduser() if folder is not None else default_worksheets_dir()
     if not base.is_dir():
         raise ContentError(base, "worksheet folder not found")
-    names = ("spectrum", "origins", "boundaries", "handout")
+    names = ("spectrum", "origins", "boundaries", "handout", "safety", "referrals")
     paths = {name: base / f"{name}.yaml" for name in names}
     stamps = tuple(p.stat().st_mtime if p.exists() else -1.0 for p in paths.values())
     key = (str(base.resolve()), stamps)
     if key in _CACHE:
         return _CACHE[key]
-    handout = paths["handout"]
+    def optional(name: str, parse: Any) -> Any:
+        path = paths[name]
+        return parse(_parse_yaml(path), str(path)) if path.exists() else None
+
     content = Content(
         folder=str(base),
         spectrum=parse_spectrum(_parse_yaml(paths["spectrum"]), str(paths["spectrum"])),
         origins=parse_origins(_parse_yaml(paths["origins"]), str(paths["origins"])),
         boundaries=parse_boundaries(_parse_yaml(paths["boundaries"]), str(paths["boundaries"])),
-        handout=parse_handout(_parse_yaml(handout), str(handout)) if handout.exists() else None,
+        handout=optional("handout", parse_handout),
+        safety=optional("safety", parse_safety),
+        referrals=optional("referrals", parse_referrals),
     )
     _CACHE[key] = content
     return content
@@ -651,10 +773,10 @@ def content_for(versions: Mapping[str, int], folder: str | os.PathLike[str] | No
         return current
     for archived in archived_contents(folder):
         if archived.matches(versions):
-            if archived.handout is None:
-                archived = Content(archived.folder, archived.spectrum, archived.origins,
-                                   archived.boundaries, current.handout)
-            return archived
+            return Content(archived.folder, archived.spectrum, archived.origins,
+                           archived.boundaries, archived.handout or current.handout,
+                           archived.safety or current.safety,
+                           archived.referrals or current.referrals)
     wanted = ", ".join(f"{k} {v}" for k, v in versions.items())
     in_use = ", ".join(f"{k} {v}" for k, v in current.versions.items())
     raise ContentError(

@@ -51,6 +51,8 @@ from .wording import GapText, gap_text, position_text, scale_ticks, shared_text
 
 __all__ = [
     "READERS",
+    "encrypt_pdf",
+    "reader_label",
     "blank_worksheets",
     "handout_pdf",
     "homework_pdf",
@@ -303,7 +305,7 @@ def _long_date(iso: str) -> str:
 # --- the session report -------------------------------------------------------------
 
 
-READERS = ("couple", "facilitator")
+READERS = ("couple", "a", "b", "facilitator")
 
 
 def reader_label(reader: str, names: Mapping[str, str]) -> str:
@@ -320,8 +322,10 @@ def session_report(content: Content, data: SessionData, scores: SessionScores, *
                    since: SinceLastTime | None = None, reader: str = "couple") -> bytes:
     """A session's report for one reader, as PDF bytes.
 
-    ``reader`` is "couple" (the take-home report) or "facilitator" (the same
-    plus the facilitator's notes for each item discussed). ``scores`` are the
+    ``reader`` is "couple" (the take-home report: shared notes only), "a" or
+    "b" (the same plus that partner's own private notes), or "facilitator"
+    (everything, with the facilitator's notes for each item and the safety
+    screen). ``scores`` are the
     session's scores (the open session model has them cached); ``picture`` is
     the profile as a print PNG, when it was drawn already, so the report does
     not draw it again; ``since`` (for a session after the first) adds what
@@ -353,8 +357,10 @@ def session_report(content: Content, data: SessionData, scores: SessionScores, *
                             facilitator_notes=reader == "facilitator")
     if since is not None:
         story += _since_part(text, content, since, names)
-    story += _origins_part(text, content, data, names)
+    story += _origins_part(text, content, data, names, reader)
     story += _plan_part(text, content, data, names)
+    if reader == "facilitator":
+        story += _safety_part(text, content, data, names)
 
     buffer = io.BytesIO()
     doc = _doc(buffer, f"Session report: {names['a']} & {names['b']}")
@@ -528,16 +534,22 @@ def _since_part(text: _Text, content: Content, since: SinceLastTime,
 
 
 def _origins_part(text: _Text, content: Content, data: SessionData,
-                  names: Mapping[str, str]) -> list[Flowable]:
+                  names: Mapping[str, str], reader: str) -> list[Flowable]:
+    """Each partner's reflection. A note is printed for its writer, for the
+    facilitator, or for the couple only when its writer chose to share it."""
     s = text.styles
     labels = content.origins.resonance_labels
     out: list[Flowable] = [PageBreak(), Paragraph("Where the patterns came from", s["h1"])]
     for partner in PARTNERS:
         out.append(text.para(names[partner], "h2"))
-        shown = 0
+        shown = private = 0
         for section in content.origins.sections:
             resonance, notes = data.origin(partner, section.id)
-            if resonance is None and not notes.strip():
+            shared = data.shared(partner, section.id)
+            visible = notes.strip() and (shared or reader in (partner, "facilitator"))
+            if notes.strip() and not visible:
+                private += 1
+            if resonance is None and not visible:
                 continue
             shown += 1
             heading = section.title
@@ -545,10 +557,60 @@ def _origins_part(text: _Text, content: Content, data: SessionData,
                 heading += f": {labels[resonance].lower()}"
             out.append(CondPageBreak(2.5 * cm))
             out.append(text.para(heading, "h3"))
-            if notes.strip():
+            if visible:
+                if not shared:
+                    out.append(Paragraph(
+                        "<i>Private note</i>" + (f" ({markup(names[partner])} has not shared "
+                                                 "it)" if reader == "facilitator" else ""),
+                        s["small"]))
                 out += text.paras(notes, "note", FRAME_W)
         if not shown:
             out.append(text.para("Nothing marked or noted yet.", "small"))
+        if private and reader == "couple":
+            out.append(text.para("Notes kept private are not printed here.", "small"))
+    return out
+
+
+def _safety_part(text: _Text, content: Content, data: SessionData,
+                 names: Mapping[str, str]) -> list[Flowable]:
+    """The safety screen, for the facilitator's copy only."""
+    from .safety import safety_result
+
+    screen = content.safety
+    s = text.styles
+    out: list[Flowable] = [PageBreak(), Paragraph("Safety screen (facilitator only)", s["h1"])]
+    if screen is None:
+        return [*out, text.para("These worksheets have no safety screen.", "small")]
+    result = safety_result(content, data)
+    words = screen.facilitator
+    if result.concern:
+        out += [text.para(words["concern_title"], "h2"), text.para(words["concern"])]
+        out.append(text.para("Confirmed after speaking with each partner on their own."
+                             if result.confirmed else
+                             "Not yet confirmed: joint exercises stay paused.", "body"))
+    elif result.started:
+        out += [text.para(words["clear_title"], "h2"), text.para(words["clear"])]
+    else:
+        out.append(text.para("Neither partner has answered the screen in this session.",
+                             "small"))
+    widths = [FRAME_W - 7.0 * cm, 3.5 * cm, 3.5 * cm]
+    rows = [[Paragraph("Question", s["cellhead"]),
+             text.para(names["a"], "cellhead", widths[1]),
+             text.para(names["b"], "cellhead", widths[2])]]
+    for question in screen.questions:
+        cells = [text.para(question.text, "cell", widths[0])]
+        for partner in PARTNERS:
+            chosen = data.safety(partner).get(question.id)
+            label = "not answered"
+            if chosen is not None:
+                try:
+                    option = question.option(chosen)
+                    label = option.label + (" (concern)" if option.concern else "")
+                except KeyError:
+                    label = f"{chosen} (concern)"
+            cells.append(text.para(label, "cell", widths[1]))
+        rows.append(cells)
+    out.append(_table(rows, widths))
     return out
 
 
@@ -788,6 +850,20 @@ class _VersionField(Flowable):
             fillColor=colors.white, fieldFlags="readOnly", relative=True,
             tooltip="Form version",
         )
+
+
+def encrypt_pdf(data: bytes, password: str) -> bytes:
+    """The same PDF, opening only with ``password`` (AES-256), for reports that
+    travel by email."""
+    from pypdf import PdfReader, PdfWriter
+
+    if not password:
+        raise ValueError("a password cannot be empty")
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    writer.encrypt(user_password=password, owner_password=None, algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def write_pdf(data: bytes, path: str | os.PathLike[str], *, overwrite: bool = False) -> Path:

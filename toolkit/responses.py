@@ -21,6 +21,7 @@ __all__ = [
     "AnswerKey",
     "COUPLE",
     "Couple",
+    "FACILITATOR",
     "MAX_NAME",
     "MAX_TEXT",
     "PARTNERS",
@@ -36,7 +37,8 @@ __all__ = [
 
 PARTNERS = ("a", "b")
 COUPLE = "couple"
-WORKSHEETS = ("spectrum", "origins", "boundaries")
+FACILITATOR = "facilitator"
+WORKSHEETS = ("spectrum", "origins", "boundaries", "safety")
 MAX_NAME = 80
 MAX_TEXT = 200_000  # characters; a long letter fits, a pasted book does not
 
@@ -124,6 +126,22 @@ class SessionData:
         resonance = self.answers.get(AnswerKey("origins", partner, section, 0, "resonance"))
         notes = self.answers.get(AnswerKey("origins", partner, section, 0, "notes"), "")
         return resonance, notes
+
+    def shared(self, partner: str, section: str) -> bool:
+        """Whether a partner has chosen to share this note with the other (private by
+        default)."""
+        return self.answers.get(AnswerKey("origins", partner, section, 0, "shared")) is True
+
+    def safety(self, partner: str) -> dict[str, str]:
+        """Question id -> the option a partner chose on the safety screen."""
+        return {k.item: v for k, v in self.answers.items()
+                if k.worksheet == "safety" and k.partner == partner and k.field == "answer"}
+
+    @property
+    def safety_confirmed(self) -> bool:
+        """The facilitator confirmed they spoke with each partner on their own."""
+        key = AnswerKey("safety", FACILITATOR, "review", 0, "confirmed")
+        return self.answers.get(key) is True
 
     def plan(self, section: str) -> list[dict[str, Any]]:
         """Rows of a plan table in the order they were added, each with its ``row`` id
@@ -214,6 +232,13 @@ def validate_answer(content: Content, key: AnswerKey, value: Any) -> Any:
     if ws == "boundaries":
         if partner != COUPLE:
             raise AnswerError(f"{where}: the boundary plan belongs to the couple, not {partner!r}")
+    elif ws == "safety" and partner == FACILITATOR:
+        if (item, row, fld) != ("review", 0, "confirmed"):
+            raise AnswerError(f"{where}: the facilitator's part of the safety screen holds "
+                              "only 'review / confirmed'")
+        if value is not None and not isinstance(value, bool):
+            raise AnswerError(f"{where}: expected yes or no (true/false), got {value!r}")
+        return value
     elif partner not in PARTNERS:
         raise AnswerError(f"{where}: unknown partner {partner!r}: expected 'a' or 'b'")
     if isinstance(row, bool) or not isinstance(row, int) or row < 0:
@@ -237,7 +262,27 @@ def validate_answer(content: Content, key: AnswerKey, value: Any) -> Any:
             return None if value is None else _whole(value, RESONANCE_MIN, RESONANCE_MAX, where)
         if fld == "notes":
             return clean_text("" if value is None else value, where)
-        raise AnswerError(f"{where}: an origin section has 'resonance' and 'notes', not {fld!r}")
+        if fld == "shared":
+            if value is not None and not isinstance(value, bool):
+                raise AnswerError(f"{where}: expected yes or no (true/false), got {value!r}")
+            return value
+        raise AnswerError(f"{where}: an origin section has 'resonance', 'notes' and "
+                          f"'shared', not {fld!r}")
+
+    if ws == "safety":
+        screen = content.safety
+        if screen is None:
+            raise AnswerError(f"{where}: these worksheets have no safety screen")
+        if item not in screen.ids:
+            raise AnswerError(f"{where}: unknown safety question {item!r}")
+        if row or fld != "answer":
+            raise AnswerError(f"{where}: a safety question has only an 'answer'")
+        if value is None:
+            return None
+        options = [o.id for o in screen.question(item).options]
+        if value not in options:
+            raise AnswerError(f"{where}: expected one of {', '.join(options)}, got {value!r}")
+        return value
 
     if item not in content.boundaries.ids:
         raise AnswerError(f"{where}: unknown plan section {item!r}")

@@ -33,6 +33,7 @@ from .store.base import SessionStore, StoreError
 if TYPE_CHECKING:  # scoring needs pandas, which the app's first step does without
     import pandas as pd
 
+    from .safety import SafetyResult
     from .scoring import SessionScores, SinceLastTime
 
 __all__ = ["Change", "SessionModel", "start_follow_up"]
@@ -122,6 +123,29 @@ class SessionModel:
                            if i.number < self.info.number]
                 self._history = earlier
             return [*self._history, self._data]
+
+    @property
+    def safety(self) -> SafetyResult:
+        """The safety screen's result: for facilitator-only views and reports."""
+        from .safety import safety_result
+
+        return safety_result(self.content, self._data)
+
+    @property
+    def locked(self) -> bool:
+        """Joint exercises wait: an answer of concern not yet followed up one to one."""
+        return self.safety.locked
+
+    def set_shared(self, partner: str, section: str, shared: bool) -> Any:
+        """Share a partner's note on an origin section with the other partner, or take
+        it back (notes are private until shared)."""
+        return self.set(("origins", partner, section, 0, "shared"), bool(shared))
+
+    def confirm_safety(self, confirmed: bool = True) -> Any:
+        """The facilitator has spoken with each partner on their own after a concern."""
+        from .safety import CONFIRM_KEY
+
+        return self.set(CONFIRM_KEY, bool(confirmed))
 
     def item_order(self, partner: str) -> list[str]:
         """The order a partner sees the spectrum in: shuffled for each partner (so

@@ -51,17 +51,26 @@ __all__ = [
 
 EXPORT_FORMAT = "couples-toolkit/couple"
 # 2: plan rows record the session they were carried from;
-# 3: each session records the worksheet versions it was answered with, and its options
-EXPORT_VERSION = 3
+# 3: each session records the worksheet versions it was answered with, and its options;
+# 4: each origins note says whether it is "shared" with the other partner; the safety
+#    screen is included only on request ("safety": "included" or "left out")
+EXPORT_VERSION = 4
 CSV_HEADER = ["couple_id", "partner_a", "partner_b", "session", "date", "worksheet",
               "partner", "partner_name", "item", "row", "field", "value", "updated_at"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
 
 
-def record_to_dict(record: CoupleRecord, content: Content) -> dict[str, Any]:
+def _is_shared_flag(key: AnswerKey) -> bool:
+    return key.worksheet == "origins" and key.field == "shared"
+
+
+def record_to_dict(record: CoupleRecord, content: Content, *, include_safety: bool = False
+                   ) -> dict[str, Any]:
     c = record.couple
     sessions = []
     for s in record.sessions:
+        shared = {(a.key.partner, a.key.item) for a in s.answers
+                  if _is_shared_flag(a.key) and a.value is True}
         rows = []
         for r in s.plan_rows:
             row: dict[str, Any] = {"section": r.section, "row": r.row, "created_at": r.created_at}
@@ -78,15 +87,15 @@ def record_to_dict(record: CoupleRecord, content: Content) -> dict[str, Any]:
             "options": dict(s.options),
             "plan_rows": rows,
             "answers": [
-                {"worksheet": a.key.worksheet, "partner": a.key.partner, "item": a.key.item,
-                 "row": a.key.row, "field": a.key.field, "value": a.value,
-                 "updated_at": a.updated_at}
-                for a in s.answers
+                _answer_dict(a, shared) for a in s.answers
+                if not _is_shared_flag(a.key)
+                and (include_safety or a.key.worksheet != "safety")
             ],
         })
     return {
         "format": EXPORT_FORMAT,
         "version": EXPORT_VERSION,
+        "safety": "included" if include_safety else "left out",
         "worksheets": content.versions,
         "couple": {"id": c.id, "partner_a": c.partner_a, "partner_b": c.partner_b,
                    "notes": c.notes, "created_at": c.created_at},
@@ -94,14 +103,28 @@ def record_to_dict(record: CoupleRecord, content: Content) -> dict[str, Any]:
     }
 
 
-def export_couple(store: SessionStore, couple_id: str) -> dict[str, Any]:
-    """The couple as a versioned, self-describing dictionary (JSON-ready)."""
-    return record_to_dict(store.couple_record(couple_id), store.content)
+def _answer_dict(a: AnswerRecord, shared: set[tuple[str, str]]) -> dict[str, Any]:
+    out: dict[str, Any] = {"worksheet": a.key.worksheet, "partner": a.key.partner,
+                           "item": a.key.item, "row": a.key.row, "field": a.key.field,
+                           "value": a.value, "updated_at": a.updated_at}
+    if a.key.worksheet == "origins" and a.key.field == "notes":
+        out["shared"] = (a.key.partner, a.key.item) in shared
+    return out
 
 
-def export_json(store: SessionStore, couple_id: str, path: str | os.PathLike[str]) -> Path:
+def export_couple(store: SessionStore, couple_id: str, *, include_safety: bool = False
+                  ) -> dict[str, Any]:
+    """The couple as a versioned, self-describing dictionary (JSON-ready). Every note
+    says whether it is shared; the private safety screen is left out unless asked for."""
+    return record_to_dict(store.couple_record(couple_id), store.content,
+                          include_safety=include_safety)
+
+
+def export_json(store: SessionStore, couple_id: str, path: str | os.PathLike[str], *,
+                include_safety: bool = False) -> Path:
     """Write the export privately (0600); an existing file is never overwritten."""
-    text = json.dumps(export_couple(store, couple_id), ensure_ascii=False, indent=2) + "\n"
+    text = json.dumps(export_couple(store, couple_id, include_safety=include_safety),
+                      ensure_ascii=False, indent=2) + "\n"
     with private_writer(path) as fh:
         fh.write(text.encode("utf-8"))
     return Path(path)
@@ -175,7 +198,8 @@ def parse_export(data: Any, content: Content, source: str) -> CoupleRecord:
 
     if not isinstance(data, Mapping) or data.get("format") != EXPORT_FORMAT:
         raise StoreError(f"{source}: not a couple export from this toolkit; nothing was imported")
-    top = mapping(data, "file", {"format", "version", "worksheets", "couple", "sessions"})
+    top = mapping(data, "file", {"format", "version", "worksheets", "couple", "sessions"},
+                  {"safety"})
     version = top["version"]
     if isinstance(version, bool) or not isinstance(version, int):
         raise fail("version", f"expected a whole number, got {version!r}")
@@ -215,6 +239,7 @@ def parse_export(data: Any, content: Content, source: str) -> CoupleRecord:
             where = f"sessions[{i}]"
             s = mapping(s, where, {"number", "date", "facilitator", "created_at",
                                    "plan_rows", "answers"}, session_extra)
+            declared = s["worksheets"] if "worksheets" in s else top["worksheets"]
             session_content = (content_of(s["worksheets"], f"{where}.worksheets")
                                if "worksheets" in s else default_content)
             options = s.get("options", {})
@@ -251,7 +276,7 @@ def parse_export(data: Any, content: Content, source: str) -> CoupleRecord:
             for j, a in enumerate(s["answers"], start=1):
                 aw = f"{where}.answers[{j}]"
                 a = mapping(a, aw, {"worksheet", "partner", "item", "row", "field", "value",
-                                    "updated_at"})
+                                    "updated_at"}, {"shared"} if version >= 4 else set())
                 key = AnswerKey(text(a["worksheet"], aw), text(a["partner"], aw),
                                 text(a["item"], aw), whole(a["row"], f"{aw}.row"),
                                 text(a["field"], aw))
@@ -265,9 +290,17 @@ def parse_export(data: Any, content: Content, source: str) -> CoupleRecord:
                     raise fail(aw, f"{key.describe()} refers to a plan row that does not exist")
                 answers[key] = AnswerRecord(key, a["value"], text(a["updated_at"],
                                                                    f"{aw}.updated_at"))
+                if "shared" in a:
+                    if not isinstance(a["shared"], bool) or key.field != "notes" or \
+                            key.worksheet != "origins":
+                        raise fail(f"{aw}.shared", "only an origins note can be shared, "
+                                   "with true or false")
+                    if a["shared"]:
+                        flag = key._replace(field="shared")
+                        answers[flag] = AnswerRecord(flag, True, a["updated_at"])
             sessions.append(SessionRecord(number, date, who, created, tuple(rows.values()),
                                           tuple(answers.values()),
-                                          dict(session_content.versions), dict(options)))
+                                          dict(declared), dict(options)))
     except AnswerError as exc:
         raise StoreError(f"{source}: {exc}; nothing was imported") from None
     return CoupleRecord(the_couple, tuple(sorted(sessions, key=lambda s: s.number)))
@@ -283,9 +316,10 @@ def safe_cell(value: Any) -> Any:
     return value
 
 
-def csv_rows(store: SessionStore, couple_id: str | None = None) -> Iterator[list[Any]]:
+def csv_rows(store: SessionStore, couple_id: str | None = None, *,
+             include_safety: bool = False) -> Iterator[list[Any]]:
     """Every answer as one row, a couple at a time (memory stays flat however big
-    the store is)."""
+    the store is). The private safety screen is left out unless asked for."""
     ids = [store.couple(couple_id).id] if couple_id else [c.id for c in store.couples()]
     for cid in ids:
         record = store.couple_record(cid)
@@ -293,6 +327,8 @@ def csv_rows(store: SessionStore, couple_id: str | None = None) -> Iterator[list
         for s in record.sessions:
             for a in s.answers:
                 k = a.key
+                if k.worksheet == "safety" and not include_safety:
+                    continue
                 name = c.name(k.partner) if k.partner != COUPLE else ""
                 value = a.value
                 if isinstance(value, bool):
@@ -303,25 +339,26 @@ def csv_rows(store: SessionStore, couple_id: str | None = None) -> Iterator[list
                        a.updated_at]
 
 
-def write_csv(store: SessionStore, fh: IO[str], couple_id: str | None = None) -> None:
+def write_csv(store: SessionStore, fh: IO[str], couple_id: str | None = None, *,
+              include_safety: bool = False) -> None:
     out = csv.writer(fh)
     out.writerow(CSV_HEADER)
-    for row in csv_rows(store, couple_id):
+    for row in csv_rows(store, couple_id, include_safety=include_safety):
         out.writerow(row)
 
 
 def export_csv(store: SessionStore, target: str | os.PathLike[str] | IO[str],
-               couple_id: str | None = None) -> None:
+               couple_id: str | None = None, *, include_safety: bool = False) -> None:
     """All answers as one tidy table: a row per answer, for spreadsheets or pandas.
 
     Written as it is read, a couple at a time. Text that a spreadsheet would
     run as a formula gets a leading apostrophe, so opening the file is safe.
     """
     if not isinstance(target, (str, os.PathLike)):
-        write_csv(store, target, couple_id)
+        write_csv(store, target, couple_id, include_safety=include_safety)
         return
     with private_writer(target) as raw:
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
-        write_csv(store, text, couple_id)
+        write_csv(store, text, couple_id, include_safety=include_safety)
         text.flush()
         text.detach()

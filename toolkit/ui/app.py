@@ -1,5 +1,13 @@
-"""The whole session as steps: couple, each partner's spectrum, the reveal,
-origins, the boundary plan, and finishing up."""
+"""The whole session as steps: the couple, a private safety screen, each
+partner's spectrum, the reveal, progress, origins, the plan, and finishing up.
+
+The app has two modes. In the facilitator's mode everything is reachable:
+other couples, the safety screen's result, the facilitator's copy of the
+report, where the data lives. Handing the screen over switches to the couple's
+mode, which shows only this couple's own steps and takes the rest out of the
+page altogether (not just out of sight); getting back takes a deliberate step
+(and a code, if the facilitator set one). A quiet Pause hides everything at once.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +22,7 @@ from ..demo import ensure_demo
 from ..responses import AnswerError
 from ..session import Change, SessionModel, start_follow_up
 from ..store import SessionStore, Store, StoreError
-from .common import View, after_pending_input, error_html, esc, stylesheet
+from .common import View, after_pending_input, close_tree, error_html, esc, stylesheet
 
 __all__ = ["SessionApp"]
 
@@ -27,9 +35,14 @@ def on_binder() -> bool:
     return any(os.environ.get(name) for name in BINDER_VARIABLES)
 
 
-STEP_KEYS = ("couple", "spectrum_a", "spectrum_b", "profiles", "progress", "origins", "plan",
-             "finish")
-STEP_TITLES = ("Couple", "{a}", "{b}", "Profiles", "Progress", "Origins", "Plan", "Finish")
+STEP_KEYS = ("couple", "safety", "spectrum_a", "spectrum_b", "profiles", "progress", "origins",
+             "plan", "finish")
+STEP_TITLES = {"couple": "Couple", "safety": "Safety", "spectrum_a": "{a}", "spectrum_b": "{b}",
+               "profiles": "Profiles", "progress": "Progress", "origins": "Origins",
+               "plan": "Plan", "finish": "Finish"}
+# Joint work that waits when the safety screen raised a concern not yet followed up.
+JOINT_STEPS = ("spectrum_a", "spectrum_b", "profiles", "progress", "origins", "plan", "finish")
+FACILITATOR, COUPLE_MODE = "facilitator", "couple"
 
 
 class SessionApp(View):
@@ -45,6 +58,10 @@ class SessionApp(View):
         self.store = store if store is not None else Store(data_dir)
         self.model: SessionModel | None = None
         self.views: dict[str, View] = {}
+        self.mode = FACILITATOR
+        self._code = ""
+        self._transient: list[w.Widget] = []
+        self._keep_status = False
         self.steps = w.ToggleButtons(options=self._step_labels(), value=None,
                                      style={"button_width": "auto"})
         self.steps.add_class("tk-steps")
@@ -60,10 +77,20 @@ class SessionApp(View):
         self.session_panel_box = w.VBox()
         self._build_setup()
         self._build_exports()
+        self._build_modes()
         nav = w.HBox([self.back, self.next], layout=w.Layout(margin="10px 0"))
-        self.binder = self._binder_notice() if on_binder() else w.VBox()
-        self.widget = w.VBox([stylesheet(), self.binder, self.header, self.steps, self.status,
-                              self.body, nav], layout=w.Layout(width="100%"))
+        self.binder = w.VBox()
+        self._show_binder()
+        self.content_box = w.VBox([self.binder, w.HBox([self.header, self.hand_over_box],
+                                                       layout=w.Layout(width="100%",
+                                                                       justify_content="space-between",
+                                                                       flex_flow="row wrap")),
+                                   self.steps, self.status, self.body, nav, self.return_box],
+                                  layout=w.Layout(width="100%"))
+        self.widget = w.VBox([stylesheet(), w.HBox([self.pause_button],
+                                                   layout=w.Layout(justify_content="flex-end")),
+                              self.content_box, self.paused],
+                             layout=w.Layout(width="100%"))
         self.widget.add_class("tk-app")
         self.go(0)
 
@@ -75,7 +102,7 @@ class SessionApp(View):
         app = cls(data_dir)
         ensure_demo(app.store, couple_id)
         app.start(couple_id, session=session, new_session=new_session)
-        app.go(1)
+        app.go_to("spectrum_a")
         return app
 
     def start(self, couple_id: str, *, session: int | None = None,
@@ -93,13 +120,14 @@ class SessionApp(View):
         from .plan import PlanView
         from .profile import ProfileView
         from .progress import ProgressView
-        from .sessions import SessionPanel
+        from .safety import SafetyView
         from .spectrum import SpectrumView
 
         for view in self.views.values():
             view.close()
         self.model = model
         self.views = {
+            "safety": SafetyView(model, on_finished=self._safety_finished),
             "spectrum_a": SpectrumView(model, "a"),
             "spectrum_b": SpectrumView(model, "b"),
             "profiles": ProfileView(model),
@@ -108,10 +136,8 @@ class SessionApp(View):
             "origins_b": OriginsView(model, "b"),
             "origins_summary": OriginsSummary(model),
             "plan": PlanView(model),
-            "sessions": SessionPanel(model, on_open=self._open_number,
-                                     on_follow_up=self._follow_up, on_deleted=self._deleted),
         }
-        self.session_panel_box.children = [self.views["sessions"].widget]
+        self._build_session_panel()
         model.subscribe(self._model_changed)
         names = model.names()
         self.origins_partner = w.ToggleButtons(
@@ -122,8 +148,26 @@ class SessionApp(View):
         self.origins_partner.observe(lambda _: self._show_origins(), names="value")
         self.origins_box = w.VBox()
         self._show_origins()
+        self.links.clear()
+        self.downloads.value = ""
         self.steps.options = self._step_labels()
         self._header()
+        self._show_modes()
+
+    def _build_session_panel(self) -> None:
+        from .sessions import SessionPanel
+
+        if "sessions" in self.views:
+            old = self.views.pop("sessions")
+            old.close()
+            close_tree(old.widget)
+        if self.model is None or self.mode != FACILITATOR:
+            self.session_panel_box.children = []
+            return
+        panel = SessionPanel(self.model, on_open=self._open_number,
+                             on_follow_up=self._follow_up, on_deleted=self._deleted)
+        self.views["sessions"] = panel
+        self.session_panel_box.children = [panel.widget]
 
     def _header(self) -> None:
         if self.model is None:
@@ -141,10 +185,12 @@ class SessionApp(View):
             self._header()
         if change.kind == "couple":
             self.steps.options = self._step_labels()
+        if change.worksheet == "safety" and self.mode == FACILITATOR and self.step == "safety":
+            self._render()
 
     def _open_number(self, number: int) -> None:
         self.start(self.model.couple_id, session=number)
-        self.go(1)
+        self.go_to("safety")
 
     def _follow_up(self) -> None:
         try:
@@ -152,7 +198,7 @@ class SessionApp(View):
         except (AnswerError, StoreError) as exc:
             self.setup_status.value = error_html(str(exc))
             return
-        self.go(1)
+        self.go_to("safety")
 
     def _deleted(self, session_id: int) -> None:
         """A session was deleted from the list; if it was the open one, open the
@@ -170,65 +216,125 @@ class SessionApp(View):
             self.session_panel_box.children = []
             self.steps.options = self._step_labels()
             self._header()
+            self._show_modes()
         self.go(0)
 
-    def _step_labels(self) -> list[tuple[str, int]]:
+    # --- steps and navigation ------------------------------------------------------------
+
+    @property
+    def visible_steps(self) -> tuple[str, ...]:
+        """The couple's mode leaves out choosing a couple (other couples' names)."""
+        return STEP_KEYS if self.mode == FACILITATOR else STEP_KEYS[1:]
+
+    def _step_labels(self) -> list[tuple[str, str]]:
         a, b = "Partner A", "Partner B"
         if self.model is not None:
             names = self.model.names()
             a, b = names["a"], names["b"]
-        return [(f"{i + 1} {title.format(a=a, b=b)}", i)
-                for i, title in enumerate(STEP_TITLES)]
-
-    # --- navigation ---------------------------------------------------------------
-
-    @property
-    def step_index(self) -> int:
-        return self.steps.value if self.steps.value is not None else 0
+        return [(f"{i + 1} {STEP_TITLES[key].format(a=a, b=b)}", key)
+                for i, key in enumerate(self.visible_steps)]
 
     @property
     def step(self) -> str:
-        return STEP_KEYS[self.step_index]
+        return self.steps.value if self.steps.value is not None else self.visible_steps[0]
+
+    @property
+    def step_index(self) -> int:
+        return self.visible_steps.index(self.step)
 
     def go_to(self, key: str) -> None:
-        """Show a step by name ("couple", "spectrum_a", ..., "finish")."""
-        self.go(STEP_KEYS.index(key))
+        """Show a step by name ("couple", "safety", "spectrum_a", ..., "finish")."""
+        if key not in self.visible_steps:
+            return
+        self.go(self.visible_steps.index(key))
 
     def go(self, index: int) -> None:
-        index = max(0, min(len(STEP_KEYS) - 1, index))
-        if index > 0 and self.model is None:
+        steps = self.visible_steps
+        index = max(0, min(len(steps) - 1, index))
+        key = steps[index]
+        if key != "couple" and self.model is None:
             self.status.value = error_html("Choose or create a couple first.")
-            index = 0
-        if self.steps.value == index:
+            key = steps[0]
+        elif key in JOINT_STEPS and self.model is not None and self.model.locked:
+            self._refuse_locked()
+            return
+        if self.steps.value == key:
             self._render()
         else:
-            self.steps.value = index
+            self.steps.value = key
+
+    def _refuse_locked(self) -> None:
+        if self.mode == FACILITATOR:
+            self.status.value = error_html(
+                "Joint exercises are paused: an answer on the safety screen needs a "
+                "conversation with each partner on their own first. See the Safety step.")
+        else:
+            self.status.value = ('<div class="tk-hidden-note">Please hand the screen back '
+                                 "to the facilitator.</div>")
+        if self.steps.value != "safety":  # stay on (or go back to) the safety step
+            self._keep_status = True
+            self.steps.value = "safety"
 
     def _on_step(self, change: dict) -> None:
-        if change["new"] is None:
+        new = change["new"]
+        if new is None:
             return
-        if change["new"] > 0 and self.model is None:
+        if new != "couple" and self.model is None:
             self.go(0)
+            return
+        if new in JOINT_STEPS and self.model is not None and self.model.locked:
+            self._refuse_locked()
             return
         self._render()
 
     def _render(self) -> None:
-        self.status.value = ""
+        if not self._keep_status:
+            self.status.value = ""
+        self._keep_status = False
+        for widget in self._transient:  # built for the last step only: forget them
+            if isinstance(widget, w.Box):
+                widget.children = ()  # the buttons inside live on; the box does not
+            close_tree(widget)
+        self._transient = []
         key = self.step
+        if key != "finish":
+            self.links.clear()
+            self.downloads.value = ""
+        if key != "safety" and "safety" in self.views:
+            self.views["safety"].clear_result()
         if key == "couple":
             self.body.children = [self.setup]
+        elif key == "safety":
+            self.body.children = [self._safety_step()]
         elif key == "origins":
             self.body.children = [w.VBox([self.origins_partner, self.origins_box])]
         elif key == "finish":
-            self.body.children = [self._finish()]
+            card = self._finish()
+            owned = [c for c in card.children if isinstance(c, w.HTML) and c is not self.downloads]
+            self._transient += [*owned, card.children[2], card]
+            self.body.children = [card]
         elif key in ("profiles", "progress", "plan"):
             self.body.children = [self.views[key].widget]
         else:  # a partner's spectrum: the other's answers and both profiles stay hidden
             self.views["profiles"].hide()
             self.views["progress"].hide()
-            self.body.children = [self._private_note(key), self.views[key].widget]
-        self.back.disabled = self.step_index == 0
-        self.next.disabled = self.step_index == len(STEP_KEYS) - 1
+            note = self._private_note(key)
+            self._transient.append(note)
+            self.body.children = [note, self.views[key].widget]
+        index = self.step_index
+        couple_safety = self.mode == COUPLE_MODE and key == "safety"
+        self.back.disabled = index == 0 or couple_safety
+        self.next.disabled = index == len(self.visible_steps) - 1 or couple_safety
+
+    def _safety_step(self) -> w.Widget:
+        view = self.views["safety"]
+        if self.mode == COUPLE_MODE:
+            return view.couple_widget
+        view.show_result(on_hand_over=lambda: self.hand_over(start="safety"))
+        return view.facilitator_widget
+
+    def _safety_finished(self) -> None:
+        self.back.disabled = self.next.disabled = True
 
     def _private_note(self, key: str) -> w.HTML:
         names = self.model.names()
@@ -245,6 +351,118 @@ class SessionApp(View):
             self.origins_box.children = [self.views["origins_summary"].widget]
         else:
             self.origins_box.children = [self.views[f"origins_{choice}"].widget]
+
+    # --- the two modes and the pause -------------------------------------------------------
+
+    def _build_modes(self) -> None:
+        self.code = w.Password(placeholder="code to return (optional)",
+                               layout=w.Layout(width="210px"))
+        self.hand_over_button = w.Button(
+            description="Hand over to the couple", icon="users", button_style="info",
+            layout=w.Layout(width="auto"),
+            tooltip="Show the couple only their own steps; other couples, your notes and the "
+                    "safety result leave the page")
+        self.hand_over_button.on_click(lambda _: self.hand_over())
+        self.hand_over_box = w.HBox([self.code, self.hand_over_button],
+                                    layout=w.Layout(align_items="center"))
+        self.facilitator_link = w.Button(description="Facilitator", icon="lock",
+                                         layout=w.Layout(width="auto", align_self="flex-start"),
+                                         tooltip="Back to the facilitator's view")
+        self.facilitator_link.add_class("tk-quiet")
+        self.facilitator_link.on_click(lambda _: self._ask_return())
+        self.return_code = w.Password(placeholder="the code", layout=w.Layout(width="160px"))
+        self.return_yes = w.Button(description="Yes, I am the facilitator",
+                                   layout=w.Layout(width="auto"))
+        self.return_no = w.Button(description="Cancel", layout=w.Layout(width="auto"))
+        self.return_yes.on_click(lambda _: self.return_to_facilitator(self.return_code.value))
+        self.return_no.on_click(lambda _: self._show_modes())
+        self.return_status = w.HTML()
+        self.return_box = w.VBox(layout=w.Layout(margin="24px 0 0 0"))
+        self.pause_button = w.Button(description="Pause", icon="pause",
+                                     layout=w.Layout(width="auto"),
+                                     tooltip="Hide everything on the screen at once")
+        self.pause_button.add_class("tk-quiet")
+        self.pause_button.on_click(lambda _: self.pause())
+        self.resume_button = w.Button(description="Resume", icon="play",
+                                      layout=w.Layout(width="auto"))
+        self.resume_button.on_click(lambda _: self.resume())
+        self.paused = w.VBox([w.HTML('<div class="tk-paused"><h2>Paused</h2><p>Take whatever '
+                                     "time you need.</p></div>"), self.resume_button])
+        self.paused.layout.display = "none"
+        self._show_modes()
+
+    def _show_modes(self) -> None:
+        facilitator = self.mode == FACILITATOR
+        self.hand_over_box.layout.display = "" if facilitator and self.model else "none"
+        self.return_status.value = ""
+        self.return_code.value = ""
+        self.return_box.children = [] if facilitator else [self.facilitator_link]
+
+    def hand_over(self, *, start: str | None = None) -> None:
+        """Switch to the couple's mode. Other couples' names, the session list and
+        notes, the safety result, the facilitator's notes and copies leave the page."""
+        if self.model is None:
+            self.status.value = error_html("Choose or create a couple first.")
+            return
+        self._code = self.code.value
+        self.code.value = ""
+        self.mode = COUPLE_MODE
+        self.existing.options = []
+        self._build_session_panel()
+        self.views["safety"].clear_result()
+        profile = self.views["profiles"]
+        profile.show_notes.value = False
+        profile.show_notes.layout.display = "none"
+        self._show_binder()
+        self.links.clear()
+        self.downloads.value = ""
+        self.steps.options = self._step_labels()
+        self._show_modes()
+        result = self.model.safety
+        if start is None:
+            start = "spectrum_a" if result.started else "safety"
+        if start == "safety":
+            self.views["safety"].show_stage("intro_a")
+        self.steps.value = None
+        self.go_to(start)
+
+    def _ask_return(self) -> None:
+        parts: list[w.Widget] = [w.HTML("<p>Return to the facilitator's view?</p>")]
+        if self._code:
+            parts.append(self.return_code)
+        parts += [w.HBox([self.return_yes, self.return_no]), self.return_status]
+        self.return_box.children = parts
+
+    def return_to_facilitator(self, code: str = "") -> bool:
+        """Back to the facilitator's mode (with the code, if one was set)."""
+        if self._code and code != self._code:
+            self.return_status.value = error_html("That is not the code; the view stays as it "
+                                                  "is.")
+            return False
+        self.mode = FACILITATOR
+        self._code = ""
+        self._refresh_couples()
+        self._build_session_panel()
+        profile = self.views.get("profiles")
+        if profile is not None:
+            profile.show_notes.layout.display = ""
+        self._show_binder()
+        self.steps.options = self._step_labels()
+        self._show_modes()
+        self.steps.value = None
+        self.go_to("safety" if self.model is not None else "couple")
+        return True
+
+    def pause(self) -> None:
+        """Hide everything on screen at once, for a disclosure or a break."""
+        self.content_box.layout.display = "none"
+        self.pause_button.layout.display = "none"
+        self.paused.layout.display = ""
+
+    def resume(self) -> None:
+        self.paused.layout.display = "none"
+        self.pause_button.layout.display = ""
+        self.content_box.layout.display = ""
 
     # --- couple set-up --------------------------------------------------------------
 
@@ -298,7 +516,7 @@ class SessionApp(View):
             self.setup_status.value = error_html("There are no couples yet.")
             return
         self.start(self.existing.value, new_session=self.session_choice.value == "new")
-        self.go(1)
+        self.go_to("safety")
 
     def _create(self) -> None:
         try:
@@ -312,7 +530,7 @@ class SessionApp(View):
         self._refresh_couples()
         self.existing.value = couple.id
         self.start(couple.id, session=info.number)
-        self.go(1)
+        self.go_to("safety")
 
     # --- finish -----------------------------------------------------------------------
 
@@ -327,80 +545,109 @@ class SessionApp(View):
         ]
         rows = sum(len(v) for v in data.plan_rows.values())
         review = data.plan_value("review") or "not set yet"
-        lines.append(f"<li>Boundary plan: {rows} row{'s' if rows != 1 else ''}; "
+        lines.append(f"<li>Plan: {rows} row{'s' if rows != 1 else ''}; "
                      f"review date {esc(review)}</li>")
-        summary = w.HTML(
-            "<h3>Finishing the session</h3>"
-            f"<ul>{''.join(lines)}</ul>"
-            "<p>Everything is already saved on this computer, in "
-            f"<code>{esc(str(self.store.data_dir))}</code>. Nothing is sent anywhere.</p>"
-            "<p>To delete this couple's data for good, run "
-            f"<code>python -m toolkit delete {esc(self.model.couple_id)}</code> in a terminal.</p>"
-        )
-        card = w.VBox([summary, w.HTML("<h3>Take-home report and worksheets</h3>"),
-                       w.HBox([self.report_button, self.facilitator_button, self.handout_button,
-                               self.homework_button, self.homework_fillable_button,
-                               self.blank_button, self.fillable_button],
-                              layout=w.Layout(flex_flow="row wrap")),
+        text = f"<h3>Finishing the session</h3><ul>{''.join(lines)}</ul>"
+        if self.mode == FACILITATOR:
+            where = getattr(self.store, "data_dir", None)
+            text += ("<p>Everything is already saved on this computer"
+                     + (f", in <code>{esc(str(where))}</code>" if where else "")
+                     + ". Nothing is sent anywhere.</p>"
+                     "<p>To delete this couple's data for good, run "
+                     f"<code>python -m toolkit delete {esc(self.model.couple_id)}</code> "
+                     "in a terminal.</p>")
+            buttons = [self.report_button, self.report_a_button, self.report_b_button,
+                       self.facilitator_button, self.handout_button, self.homework_button,
+                       self.homework_fillable_button, self.blank_button, self.fillable_button]
+            self.report_a_button.description = f"{names['a']}'s copy"
+            self.report_b_button.description = f"{names['b']}'s copy"
+            extra: list[w.Widget] = [self.password]
+        else:
+            text += "<p>Everything you wrote today is saved on this computer.</p>"
+            buttons = [self.report_button, self.handout_button, self.homework_button]
+            extra = []
+        card = w.VBox([w.HTML(text), w.HTML("<h3>Reports and worksheets</h3>"),
+                       w.HBox(buttons, layout=w.Layout(flex_flow="row wrap")), *extra,
                        self.downloads])
         card.add_class("tk-card")
         return card
 
     def _build_exports(self) -> None:
-        self.report_button = w.Button(description="Export PDF report", icon="file-pdf-o",
-                                      button_style="primary", layout=w.Layout(width="auto"))
-        self.blank_button = w.Button(description="Print blank worksheets", icon="print",
-                                     layout=w.Layout(width="auto"))
-        self.fillable_button = w.Button(description="Fillable worksheets", icon="pencil",
-                                        layout=w.Layout(width="auto"))
-        self.facilitator_button = w.Button(description="Facilitator's copy", icon="user-md",
-                                           layout=w.Layout(width="auto"),
-                                           tooltip="The report with your notes for each item")
-        self.handout_button = w.Button(description="Handout: the four patterns", icon="book",
-                                       layout=w.Layout(width="auto"))
-        self.homework_button = w.Button(description="Between-session sheet", icon="calendar",
-                                        layout=w.Layout(width="auto"))
-        self.homework_fillable_button = w.Button(description="Between-session sheet (fillable)",
-                                                 icon="pencil", layout=w.Layout(width="auto"))
+        def button(label: str, icon: str, action: Callable[[], object], **kw: object) -> w.Button:
+            b = w.Button(description=label, icon=icon, layout=w.Layout(width="auto"), **kw)
+            b.on_click(lambda _: action())
+            return b
+
+        self.links: dict[str, str] = {}
         self.downloads = w.HTML()
-        self.report_button.on_click(lambda _: self.export_report())
-        self.facilitator_button.on_click(lambda _: self.export_report(reader="facilitator"))
-        self.handout_button.on_click(lambda _: self.export_handout())
-        self.homework_button.on_click(lambda _: self.export_homework(fillable=False))
-        self.homework_fillable_button.on_click(lambda _: self.export_homework(fillable=True))
-        self.blank_button.on_click(lambda _: self.export_blank(fillable=False))
-        self.fillable_button.on_click(lambda _: self.export_blank(fillable=True))
+        self.report_button = button("The couple's report", "file-pdf-o",
+                                    lambda: self.export_report("couple"), button_style="primary",
+                                    tooltip="Both profiles, shared notes only, the plan")
+        self.report_a_button = button("Partner A's copy", "file-pdf-o",
+                                      lambda: self.export_report("a"),
+                                      tooltip="The couple's report plus this partner's own "
+                                              "private notes")
+        self.report_b_button = button("Partner B's copy", "file-pdf-o",
+                                      lambda: self.export_report("b"),
+                                      tooltip="The couple's report plus this partner's own "
+                                              "private notes")
+        self.facilitator_button = button("Facilitator's copy", "user-md",
+                                         lambda: self.export_report("facilitator"),
+                                         tooltip="Everything, with your notes and the safety "
+                                                 "screen")
+        self.handout_button = button("Handout: the four patterns", "book", self.export_handout)
+        self.homework_button = button("Between-session sheet", "calendar",
+                                      lambda: self.export_homework(fillable=False))
+        self.homework_fillable_button = button("Between-session sheet (fillable)", "pencil",
+                                               lambda: self.export_homework(fillable=True))
+        self.blank_button = button("Print blank worksheets", "print",
+                                   lambda: self.export_blank(fillable=False))
+        self.fillable_button = button("Fillable worksheets", "pencil",
+                                      lambda: self.export_blank(fillable=True))
+        self.password = w.Password(
+            description="Password:", placeholder="optional, for reports sent by email",
+            style={"description_width": "initial"}, layout=w.Layout(width="420px"))
+
+    def _show_binder(self) -> None:
+        """On Binder, the facilitator's notice about downloading before leaving; it
+        names a command, so it leaves the page in the couple's mode."""
+        for child in self.binder.children:
+            close_tree(child)
+        show = on_binder() and self.mode == FACILITATOR
+        self.binder.children = [self._binder_notice()] if show else []
 
     def _binder_notice(self) -> w.Widget:
         json_button = w.Button(description="Download answers (JSON)", icon="download",
                                layout=w.Layout(width="auto"))
         pdf_button = w.Button(description="Download PDF report", icon="file-pdf-o",
                               layout=w.Layout(width="auto"))
-        json_button.on_click(lambda _: self.export_json())
-        pdf_button.on_click(lambda _: self.export_report())
+        json_button.on_click(lambda _: self.export_json(into_notice=True))
+        pdf_button.on_click(lambda _: self.export_report(into_notice=True))
+        self.binder_downloads = w.HTML()
         notice = w.VBox([
             w.HTML('<div class="tk-binder" role="alert"><b>This is a temporary online '
                    "session.</b> Everything typed here is deleted when this browser tab closes "
                    "or sits idle. Before you leave, download the couple's answers (to import "
                    "later with <code>python -m toolkit import</code>) and the PDF report.</div>"),
-            w.HBox([json_button, pdf_button]), self.downloads,
+            w.HBox([json_button, pdf_button]), self.binder_downloads,
         ])
         notice.add_class("tk-card")
         return notice
 
-    def export_json(self) -> Path | None:
-        """The couple's answers as an export file, offered for download."""
+    def export_json(self, *, into_notice: bool = False) -> Path | None:
+        """The couple's answers as an export file, offered for download (facilitator)."""
         import json
 
         from ..store.transfer import export_couple
 
-        if self.model is None:
-            self.downloads.value = error_html("Choose or create a couple first.")
+        if self.model is None or self.mode != FACILITATOR:
+            target = self.binder_downloads if into_notice else self.downloads
+            target.value = error_html("Choose or create a couple first.")
             return None
         couple_id = self.model.couple_id
         data = json.dumps(export_couple(self.store, couple_id), ensure_ascii=False, indent=2)
         return self._offer(lambda: data.encode("utf-8"), f"{couple_id}.json",
-                           mime="application/json")
+                           mime="application/json", into_notice=into_notice)
 
     def export_handout(self) -> Path | None:
         from ..report import handout_pdf
@@ -420,21 +667,31 @@ class SessionApp(View):
         return self._offer(lambda: homework_pdf(model.content, model.data, fillable=fillable),
                            name)
 
-    def export_report(self, reader: str = "couple") -> Path | None:
-        """Write the session report into the data folder and offer it for download."""
-        from ..report import picture_dpi, session_report
+    def export_report(self, reader: str = "couple", *, into_notice: bool = False
+                      ) -> Path | None:
+        """Write a report for one reader into the data folder and offer it for
+        download; with a password set, the PDF opens only with it."""
+        from ..report import encrypt_pdf, picture_dpi, session_report
 
         if self.model is None:
             self.downloads.value = error_html("Choose or create a couple first.")
             return None
+        if reader != "couple" and self.mode != FACILITATOR:
+            return None
         model = self.model
         info = model.info
-        stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-        name = f"{info.couple_id}-session-{info.number}-{reader}-{stamp}.pdf"
-        return self._offer(lambda: session_report(
-            model.content, model.data, model.scores,
-            picture=model.picture(dpi=picture_dpi()), since=model.since_last_time(),
-            reader=reader), name)
+        password = self.password.value if self.mode == FACILITATOR else ""
+        suffix = {"couple": "couple", "a": model.names()["a"], "b": model.names()["b"],
+                  "facilitator": "facilitator"}[reader]
+        name = f"{info.couple_id}-session-{info.number}-{suffix}.pdf"
+
+        def make() -> bytes:
+            pdf = session_report(model.content, model.data, model.scores,
+                                 picture=model.picture(dpi=picture_dpi()),
+                                 since=model.since_last_time(), reader=reader)
+            return encrypt_pdf(pdf, password) if password else pdf
+
+        return self._offer(make, name, into_notice=into_notice)
 
     def export_blank(self, *, fillable: bool) -> Path | None:
         from ..report import blank_worksheets
@@ -443,8 +700,10 @@ class SessionApp(View):
         content = self.model.content if self.model is not None else self.store.content
         return self._offer(lambda: blank_worksheets(content, fillable=fillable), name)
 
-    def _offer(self, make: Callable[[], bytes], name: str,
-               mime: str = "application/pdf") -> Path | None:
+    def _offer(self, make: Callable[[], bytes], name: str, mime: str = "application/pdf",
+               *, into_notice: bool = False) -> Path | None:
+        """Make a file, keep a private copy with the couple's data, and add a download
+        link beside the ones made earlier on this step."""
         import base64
         import warnings
 
@@ -456,21 +715,30 @@ class SessionApp(View):
             try:
                 data = make()
             except (OSError, ValueError) as exc:
-                self.downloads.value = error_html(f"The PDF could not be made: {exc}")
+                self.downloads.value = error_html(f"The file could not be made: {exc}")
                 return None
         path = None
+        note = ""
         reports_dir = getattr(self.store, "reports_dir", None)
         if reports_dir is not None and self.model is not None:
             try:
                 path = write_private(data, reports_dir(self.model.couple_id) / name,
                                      overwrite=True)
             except (FileWriteError, OSError) as exc:
-                self.downloads.value = error_html(f"The file was made but not saved: {exc}")
-        notes = "".join(error_html(str(x.message)) for x in caught
-                        if issubclass(x.category, MissingGlyphsWarning))
+                note = error_html(f"The file was made but no copy was kept: {exc}")
+        warnings_html = "".join(error_html(str(x.message)) for x in caught
+                                if issubclass(x.category, MissingGlyphsWarning))
         link = (f'<a download="{esc(name)}" href="data:{mime};base64,'
                 f'{base64.b64encode(data).decode("ascii")}" class="tk-download">'
-                f"Download {esc(name)}</a>")
-        saved = f" A copy is saved in <code>{esc(str(path))}</code>." if path else ""
-        self.downloads.value = f"<p>{link} ({len(data) // 1024} KB).{saved}</p>{notes}"
+                f"Download {esc(name)}</a> ({max(1, len(data) // 1024)} KB)")
+        if into_notice:
+            self.binder_downloads.value = f"<p>{link}</p>{note}{warnings_html}"
+            return path
+        self.links[name] = f"<li>{link}</li>"
+        saved = ""
+        if path is not None and self.mode == FACILITATOR:
+            saved = (f"<p class='tk-muted'>Copies are kept with the couple's data, in "
+                     f"<code>{esc(str(path.parent))}</code>.</p>")
+        self.downloads.value = (f"<ul class='tk-links'>{''.join(self.links.values())}</ul>"
+                                f"{saved}{note}{warnings_html}")
         return path

@@ -17,7 +17,16 @@ from ..demo import ensure_demo
 from ..session import Change, SessionModel
 from ..store import Store
 
-__all__ = ["View", "after_pending_input", "error_html", "esc", "open_session", "stylesheet"]
+__all__ = ["View", "after_pending_input", "close_tree", "error_html", "esc", "open_session",
+           "stylesheet"]
+
+
+def close_tree(widget: w.Widget) -> None:
+    """Close a widget and everything inside it, so none of its values stays in the
+    browser's widget state (closing only hides nothing: it forgets)."""
+    for child in getattr(widget, "children", ()):
+        close_tree(child)
+    widget.close()
 
 
 def esc(text: str) -> str:
@@ -120,7 +129,12 @@ _CSS = """
              margin-bottom: 8px; }
 .tk-download, .tk-download:visited { font-weight: 600; color: #0057a3 !important;
                                       text-decoration: underline !important; }
-.tk-hidden-note { background: #f4f4f4; padding: 14px; border-radius: 8px; }
+.tk-hidden-note { background: #f4f4f4; padding: 14px; border-radius: 8px; margin-bottom: 8px; }
+.tk-safe { background: #e8f4ec; border-left: 4px solid #2e7d4f; padding: 8px 12px;
+           margin: 4px 0; }
+.tk-paused { background: #f4f4f4; padding: 48px 24px; border-radius: 8px; text-align: center; }
+.tk-app .tk-quiet { background: transparent; color: #555; border: 1px solid #c8c8c8; }
+.tk-links { margin: 6px 0; padding-left: 20px; }
 .tk-gap { margin: 0 0 12px 0; }
 .tk-gap ul { margin: 2px 0 4px 0; }
 .tk-facilitator { background: #eef3f8; border-left: 4px solid #0072B2; padding: 6px 10px;

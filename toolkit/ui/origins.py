@@ -19,8 +19,10 @@ class _SectionView:
         self.model, self.partner, self.section = model, partner, section
         labels = model.content.origins.resonance_labels
         self.keys = {
-            fld: AnswerKey("origins", partner, section.id, 0, fld) for fld in ("resonance", "notes")
+            fld: AnswerKey("origins", partner, section.id, 0, fld)
+            for fld in ("resonance", "notes", "shared")
         }
+        other = model.names()["b" if partner == "a" else "a"]
         self.resonance = w.ToggleButtons(
             options=[(label, i) for i, label in enumerate(labels)], value=None,
             description="Resonates:", style={"description_width": "initial",
@@ -30,21 +32,27 @@ class _SectionView:
             placeholder="Notes (saved as you type)", rows=NOTES_ROWS, continuous_update=True,
             layout=w.Layout(width="100%"),
         )
+        self.shared = w.Checkbox(
+            value=False, indent=False, layout=w.Layout(width="auto"),
+            description=f"Share this note with {other}",
+        )
+        self.shared.description_allow_html = False
         self.status = w.HTML()
         prompts = "".join(f"<li>{esc(p)}</li>" for p in section.prompts)
         self.widget = w.VBox([
             w.HTML(f"<h3>{esc(section.title)}</h3><p>{esc(section.intro)}</p><ul>{prompts}</ul>"),
-            self.resonance, self.notes, self.status,
+            self.resonance, self.notes, self.shared, self.status,
         ])
         self.widget.add_class("tk-card")
         self._loading = False
         self.resonance.observe(self._on_resonance, names="value")
         self.notes.observe(self._on_notes, names="value")
+        self.shared.observe(self._on_shared, names="value")
 
     def show(self, field: str, value: object) -> None:
         """Display a value the model holds, without saving it again."""
-        target = self.resonance if field == "resonance" else self.notes
-        shown = value if field == "resonance" else (value or "")
+        target = {"resonance": self.resonance, "notes": self.notes, "shared": self.shared}[field]
+        shown = {"resonance": value, "notes": value or "", "shared": value is True}[field]
         if target.value == shown:
             return
         self._loading = True
@@ -65,6 +73,10 @@ class _SectionView:
         if not self._loading:
             self._save("notes", change["new"])
 
+    def _on_shared(self, change: dict) -> None:
+        if not self._loading:
+            self._save("shared", bool(change["new"]))
+
 
 class OriginsView(View):
     """Every origin section for one partner."""
@@ -82,6 +94,7 @@ class OriginsView(View):
             resonance, notes = data.origin(partner, view.section.id)
             view.show("resonance", resonance)
             view.show("notes", notes)
+            view.show("shared", data.shared(partner, view.section.id))
         self._heading()
         self.listen(model, self._changed)
 
@@ -94,9 +107,14 @@ class OriginsView(View):
 
     def _heading(self) -> None:
         origins = self.model.content.origins
-        name = self.model.names()[self.partner]
-        self.heading.value = (f"<h2>{esc(name)}: {esc(origins.title)}</h2>"
-                              f'<p class="tk-intro">{esc(origins.intro)}</p>')
+        names = self.model.names()
+        name, other = names[self.partner], names["b" if self.partner == "a" else "a"]
+        self.heading.value = (
+            f'<div class="tk-hidden-note">This part is for <b>{esc(name)}</b> alone. Notes '
+            f"stay private: {esc(other)} sees a note only if you tick <i>Share this note</i>."
+            "</div>"
+            f"<h2>{esc(name)}: {esc(origins.title)}</h2>"
+            f'<p class="tk-intro">{esc(origins.intro)}</p>')
 
 
 class OriginsSummary(View):
@@ -109,8 +127,7 @@ class OriginsSummary(View):
         self.refresh()
 
     def _changed(self, change: Change) -> None:
-        if change.kind == "couple" or (change.kind == "answer" and change.worksheet == "origins"
-                                       and change.key.field == "resonance"):
+        if change.kind == "couple" or (change.kind == "answer" and change.worksheet == "origins"):
             self.refresh()
 
     def refresh(self) -> None:
@@ -129,8 +146,18 @@ class OriginsSummary(View):
                     cells.append(f'<td><span aria-hidden="true">{dots}</span> '
                                  f"{esc(labels[value])}</td>")
             rows.append(f"<tr><th scope='row'>{esc(section.title)}</th>{''.join(cells)}</tr>")
+        shared = []
+        for partner in PARTNERS:
+            for section in self.model.content.origins.sections:
+                _, notes = data.origin(partner, section.id)
+                if notes.strip() and data.shared(partner, section.id):
+                    shared.append(f"<div class='tk-gap'><b>{esc(names[partner])}, "
+                                  f"{esc(section.title)}</b><br>{esc(notes)}</div>")
+        notes_html = ("<h3>Notes you chose to share</h3>" + "".join(shared)) if shared else (
+            "<p class='tk-muted'>No notes shared yet. Notes stay private unless their writer "
+            "ticks <i>Share this note</i>.</p>")
         self.widget.value = (
             "<h3>What resonates for each of you</h3><table class='tk-table'><thead><tr><th></th>"
             + "".join(f"<th scope='col'>{esc(names[p])}</th>" for p in PARTNERS)
-            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>"
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>" + notes_html
         )
