@@ -106,7 +106,7 @@ def test_user_mistakes_are_one_line_errors(capsys, demo, args, message):
 
 
 def test_broken_store_reported_without_traceback(data_dir, tmp_path):
-    data_dir.mkdir()
+    data_dir.mkdir(mode=0o700)
     (data_dir / "sessions.sqlite3").write_text("not a database")
     proc = subprocess.run(
         [sys.executable, "-m", "toolkit", "--data-dir", str(data_dir), "list"],

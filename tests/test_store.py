@@ -158,13 +158,13 @@ def _refuse(data_dir: Path, content, message: str) -> None:
 
 
 def test_not_sqlite_is_refused_untouched(data_dir, content):
-    data_dir.mkdir()
+    data_dir.mkdir(mode=0o700)
     (data_dir / DB_NAME).write_text("these are my notes, not a database\n")
     _refuse(data_dir, content, "not an SQLite database")
 
 
 def test_foreign_sqlite_is_refused_untouched(data_dir, content):
-    data_dir.mkdir()
+    data_dir.mkdir(mode=0o700)
     other = sqlite3.connect(data_dir / DB_NAME)
     other.execute("CREATE TABLE recipes (name TEXT)")
     other.commit()
@@ -196,7 +196,7 @@ def _legacy_store(data_dir: Path) -> Path:
     """A store as the first release wrote it: schema 1, no record of named steps."""
     from toolkit.store.migrations import MIGRATIONS
 
-    data_dir.mkdir()
+    data_dir.mkdir(mode=0o700)
     path = data_dir / DB_NAME
     conn = sqlite3.connect(path)
     MIGRATIONS[0].apply(conn)
@@ -209,6 +209,7 @@ def _legacy_store(data_dir: Path) -> Path:
     conn.execute("PRAGMA user_version=1")
     conn.commit()
     conn.close()
+    path.chmod(0o600)  # as the first release kept it
     return path
 
 
@@ -338,7 +339,8 @@ def _broken(data, path, value):
         (("sessions", 0, "answers", 3, "value"), 9, "out of range -3..3"),
         (("sessions", 0, "answers", 0, "item"), "flying", "unknown"),
         (("sessions", 0, "answers", 0, "value"), None, "must have a value"),
-        (("sessions", 0, "plan_rows", 0, "row"), 0, "whole number 1 or more"),
+        (("sessions", 0, "plan_rows", 0, "row"), 0, "whole number from 1 to 1,000,000, got 0"),
+        (("sessions", 0, "plan_rows", 0, "row"), 2**63, "whole number from 1 to 1,000,000"),
         (("sessions", 1, "number"), 1, "appears twice"),
     ],
 )
@@ -394,6 +396,10 @@ def test_delete_leaves_no_trace_in_the_file(store, data_dir, content):
     s = store.new_session(couple.id)
     for i in range(50):
         store.set_answer(s.id, ("origins", "a", "past_hurts", 0, "notes"), f"{secret_note} {i}")
+    # a long note spills into overflow pages; a plan row lives in another table
+    store.set_answer(s.id, ("origins", "b", "past_hurts", 0, "notes"), secret_note * 400)
+    row = store.add_plan_row(s.id, "rituals")
+    store.set_answer(s.id, ("boundaries", "couple", "rituals", row, "ritual"), secret_note)
     store.delete_couple(couple.id)
 
     blobs = b"".join(

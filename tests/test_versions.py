@@ -27,8 +27,9 @@ NOA = "noa-b-b-sami-שלום"
 
 @pytest.fixture
 def old_store(data_dir):
-    data_dir.mkdir()
+    data_dir.mkdir(mode=0o700)
     shutil.copy(FIXTURES / DB_NAME, data_dir / DB_NAME)
+    (data_dir / DB_NAME).chmod(0o600)  # a checkout does not keep the store's private mode
     return data_dir
 
 

@@ -248,6 +248,15 @@ def cmd_delete(args: argparse.Namespace) -> None:
     _confirm(args, target)
     store = _store(args)
     if args.all:
+        if store.in_use_elsewhere():
+            if not args.force:
+                store.close()
+                raise UserError(
+                    "the store is open in another notebook or program right now; close it "
+                    "first, or add --force (it will then refuse to save anything more). "
+                    "Nothing was deleted.")
+            print("warning: the store is open elsewhere; anything it tries to save from now "
+                  "on will be refused, not lost silently", file=sys.stderr)
         store.delete_everything()
         print(f"deleted every couple; removed {store.path}")
     else:
@@ -468,20 +477,51 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("couple", nargs="?", help="couple id (see 'list')")
     p.add_argument("--all", action="store_true", help="delete the whole store")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.add_argument("--force", action="store_true",
+                   help="with --all: delete even while another notebook has the store open")
     p.set_defaults(func=cmd_delete)
     return parser
 
 
+EXIT_PIPE = 141  # the reader of our output went away (128 + SIGPIPE), as shells report it
+EXIT_BUG = 70
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Every failure ends in one line on stderr and a non-zero exit,
+    never a traceback (set TOOLKIT_DEBUG=1 to see one)."""
+    import os
+
     args = build_parser().parse_args(argv)
     try:
         args.func(args)
+        sys.stdout.flush()
     except (UserError, StoreError, ContentError, AnswerError, FileWriteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except BrokenPipeError:
+        # e.g. "export --csv -o - | head -1": the reader has what it wanted; stop quietly
+        # and keep Python from complaining about the closed pipe on the way out.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return EXIT_PIPE
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted; nothing more was changed", file=sys.stderr)
         return 130
+    except MemoryError:
+        print("error: not enough memory to finish; nothing more was changed", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as exc:  # noqa: BLE001 (the last line of defence: one sentence, no traceback)
+        if os.environ.get("TOOLKIT_DEBUG"):
+            raise
+        print(f"error: something unexpected went wrong ({type(exc).__name__}: "
+              f"{str(exc)[:200]}); nothing more was changed. Set TOOLKIT_DEBUG=1 to see "
+              "the details.", file=sys.stderr)
+        return EXIT_BUG
     return 0
 
 

@@ -383,7 +383,8 @@ class _Reader:
         out = []
         for index, value in enumerate(values, start=1):
             if not isinstance(value, str) or not value.strip():
-                raise self.error(field, f"entry {index} must be non-empty text, got {value!r}")
+                raise self.error(field, f"entry {index} must be non-empty text, got "
+                                        f"{_short(value)}")
             out.append(" ".join(value.split()))
         return tuple(out)
 
@@ -432,7 +433,8 @@ def _items(reader: _Reader, field: str) -> list[tuple[str, Any]]:
 def _header(file: str, data: Any, name: str, allowed: set[str]) -> _Reader:
     if isinstance(data, Mapping) and data.get("worksheet") != name:
         raise ContentError(
-            file, f"expected worksheet: {name}, got {data.get('worksheet')!r}", field="worksheet"
+            file, f"expected worksheet: {name}, got {_short(data.get('worksheet'))}",
+            field="worksheet"
         )
     top = _Reader(file, data, None, allowed | {"worksheet", "version", "title", "intro"})
     kind = top.text("worksheet")
@@ -443,20 +445,56 @@ def _header(file: str, data: Any, name: str, allowed: set[str]) -> _Reader:
     return top
 
 
+MAX_YAML_BYTES = 2 * 1024 * 1024  # a worksheet is a few KB; a guard against the wrong file
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A value for an error message, cut short: messages stay one short line."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class _WorksheetLoader(yaml.SafeLoader):
+    """Safe YAML without aliases: worksheets never need them, and an alias can make a
+    10 KB file expand to gigabytes."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(
+                None, None, "aliases (*name) are not allowed in worksheets; write the text out",
+                event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def _parse_yaml(path: Path) -> Any:
     try:
-        text = path.read_text(encoding="utf-8")
+        if path.is_dir():
+            raise ContentError(path, "is a folder, not a worksheet file")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_YAML_BYTES + 1)
     except FileNotFoundError:
         raise ContentError(path, "file not found") from None
+    except PermissionError:
+        raise ContentError(path, "cannot be read (no permission)") from None
+    except OSError as exc:
+        raise ContentError(path, f"cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_YAML_BYTES:
+        raise ContentError(path, f"larger than {MAX_YAML_BYTES // 2**20} MB: not a worksheet")
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ContentError(path, f"not UTF-8 text ({exc.reason} at byte {exc.start})") from None
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_WorksheetLoader)  # noqa: S506 (a safe loader)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         problem = getattr(exc, "problem", None) or str(exc)
         line = mark.line + 1 if mark is not None else None
-        raise ContentError(path, f"YAML syntax error: {problem}", line=line) from None
+        raise ContentError(path, f"YAML syntax error: {str(problem)[:200]}",
+                           line=line) from None
+    except RecursionError:
+        raise ContentError(path, "nested far too deeply to be a worksheet") from None
 
 
 # --- the three worksheets ---------------------------------------------------------

@@ -41,6 +41,8 @@ def _explain(target: Path, exc: OSError) -> FileWriteError:
         why = "the file name is too long; choose a shorter one"
     elif code == errno.EISDIR:
         why = "that name is a folder; name a file inside it"
+    elif code == errno.ENOENT and target.parent.is_dir():
+        why = "this place cannot be written to; choose another folder"
     elif code == errno.ENOENT:
         why = "the folder does not exist and could not be created"
     else:
@@ -57,8 +59,19 @@ def private_writer(path: str | os.PathLike[str], *, overwrite: bool = False
     An existing file is never replaced unless ``overwrite`` is set.
     """
     target = Path(path)
-    if not overwrite and (target.exists() or target.is_symlink()):
-        raise FileWriteError(errno.EEXIST, f"{target}: already exists; choose another file name")
+    try:
+        if not overwrite and (target.exists() or target.is_symlink()):
+            raise FileWriteError(errno.EEXIST,
+                                 f"{target}: already exists; choose another file name")
+        for folder in target.parents:  # the first part of the path that exists: a folder
+            if folder.exists() or folder.is_symlink():
+                if not folder.is_dir():
+                    raise _explain(target, OSError(errno.ENOTDIR, "not a folder"))
+                break
+    except FileWriteError:
+        raise
+    except OSError as exc:  # e.g. a name too long to even look up
+        raise _explain(target, exc) from None
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -31,6 +31,7 @@ __all__ = [
 ]
 
 FORM_FORMAT = "couples-toolkit/form"
+MAX_FORM_BYTES = 50 * 1024 * 1024
 FORM_VERSION = 1
 PLAN_FORM_ROWS = 4
 
@@ -74,15 +75,29 @@ def _form_value(raw: Any) -> str:
 def read_form(content: Content, path: str | os.PathLike[str]) -> FormAnswers:
     """Read and validate a filled worksheet form; raises FormError on any problem."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
 
     source = Path(path)
+    if source.is_dir() or (source.exists() and not source.is_file()):
+        raise FormError(f"{source}: not a PDF file (a folder or device); nothing was imported")
+    if source.exists() and source.stat().st_size > MAX_FORM_BYTES:
+        raise FormError(f"{source}: larger than {MAX_FORM_BYTES // 2**20} MB, far more than a "
+                        "filled form; nothing was imported")
     try:
-        fields = PdfReader(source).get_fields() or {}
+        reader = PdfReader(source)
+        if reader.is_encrypted:
+            raise FormError(f"{source}: the form is password-protected; save an unprotected "
+                            "copy and import that. Nothing was imported.")
+        fields = reader.get_fields() or {}
     except FileNotFoundError:
         raise FormError(f"{source}: file not found") from None
-    except (PdfReadError, ValueError, KeyError, OSError) as exc:
-        raise FormError(f"{source}: not a readable PDF ({exc})") from None
+    except (DependencyError, FileNotDecryptedError):
+        raise FormError(f"{source}: the form is password-protected; save an unprotected copy "
+                        "and import that. Nothing was imported.") from None
+    except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, OSError,
+            RecursionError) as exc:
+        raise FormError(f"{source}: not a readable PDF ({str(exc)[:120]}); nothing was "
+                        "imported") from None
     values = {name: _form_value(f.get("/V")) for name, f in fields.items()}
     stamp = values.get("toolkit.form", "")
     if not stamp.startswith(FORM_FORMAT):
@@ -107,7 +122,7 @@ def read_form(content: Content, path: str | os.PathLike[str]) -> FormAnswers:
             for section in content.origins.sections:
                 raw = values.get(field_name("origins", partner, section.id, "resonance"), "")
                 if raw:
-                    if not raw.isdigit():
+                    if not (raw.isascii() and raw.isdigit()):
                         raise FormError(f"{source}: origin section '{section.id}' (partner "
                                         f"{partner.upper()}) has an unknown value {raw!r}")
                     key = AnswerKey("origins", partner, section.id, 0, "resonance")

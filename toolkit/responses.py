@@ -179,6 +179,11 @@ def clean_text(value: Any, where: str, *, limit: int = MAX_TEXT) -> str:
         raise AnswerError(f"{where}: expected text, got {type(value).__name__}")
     if "\x00" in value:
         raise AnswerError(f"{where}: contains a NUL character, which cannot be stored")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise AnswerError(f"{where}: contains a broken character (an unpaired surrogate at "
+                          f"position {exc.start + 1}); it cannot be stored") from None
     if len(value) > limit:
         raise AnswerError(
             f"{where}: text is {len(value):,} characters long; the limit is {limit:,}"

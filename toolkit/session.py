@@ -258,11 +258,19 @@ class SessionModel:
 
     def save(self, key: AnswerKey | tuple, value: Any) -> str | None:
         """Like ``set``, but returns the reason as a sentence instead of raising."""
+        return self.attempt(key, value)[0]
+
+    def attempt(self, key: AnswerKey | tuple, value: Any) -> tuple[str | None, bool]:
+        """Save like ``set``; returns (None, False) when saved, else the reason and
+        whether the value should stay on screen to try again: True when the store could
+        not save it (busy, full, gone), False when the value itself is not acceptable."""
         try:
             self.set(key, value)
-        except (AnswerError, StoreError) as exc:
-            return str(exc)
-        return None
+        except AnswerError as exc:
+            return str(exc), False
+        except StoreError as exc:
+            return str(exc), True
+        return None, False
 
     def add_plan_row(self, section: str) -> int:
         with self._lock:

@@ -9,6 +9,7 @@ where it matters (before a migration, on an explicit ``check``).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -17,6 +18,7 @@ import shutil
 import sqlite3
 import stat
 import threading
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from functools import wraps
@@ -48,6 +50,7 @@ from .base import (
     StoreDamagedError,
     StoreError,
     StoreFullError,
+    StoreGoneError,
 )
 
 __all__ = [
@@ -65,7 +68,8 @@ DB_NAME = "sessions.sqlite3"
 APPLICATION_ID = 0x43504C54  # "CPLT": marks the file as this toolkit's
 SCHEMA_VERSION = len(migrations.MIGRATIONS)
 SQLITE_HEADER = b"SQLite format 3\x00"
-BUSY_TIMEOUT_MS = 10_000
+BUSY_TIMEOUT_MS = int(os.environ.get("TOOLKIT_BUSY_TIMEOUT_MS", "10000"))
+EXPECTED_TABLES = {"couples", "sessions", "plan_rows", "answers"}
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -102,9 +106,13 @@ def _translate(exc: sqlite3.Error, where: str) -> StoreError:
     if isinstance(exc, sqlite3.OperationalError) and "readonly" in lowered.replace("-", ""):
         return StoreError(f"{where}: the session store cannot be written to (read-only); "
                           "nothing was saved. Check the folder's permissions.")
-    if isinstance(exc, sqlite3.OperationalError) and "disk i/o" in lowered:
-        return StoreError(f"{where}: the disk reported an input/output error; nothing was "
-                          "saved. Check the disk, then try again.")
+    if isinstance(exc, sqlite3.OperationalError) and ("disk i/o" in lowered
+                                                      or "unable to open" in lowered):
+        return StoreError(
+            f"{where}: the session store could not be read or written just now (the disk "
+            "may be full, a file-size limit reached, or the disk failing); nothing was saved "
+            "and the store was left as it is. Free some space or check the disk, then try "
+            "again.")
     return StoreDamagedError(
         f"{where}: the session store is damaged ({text}). It was left as it is; restore it "
         "from a backup or an exported JSON file."
@@ -130,16 +138,29 @@ def _guarded(method: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _damaged(path: Path, what: str) -> StoreDamagedError:
+    return StoreDamagedError(
+        f"{path}: the session store is damaged ({what}). It was left untouched; restore it "
+        "from a backup or an exported JSON file."
+    )
+
+
 def _read_header(path: Path) -> None:
-    """Refuse files the toolkit cannot safely open, without writing to them."""
+    """Refuse files the toolkit cannot safely open, without writing to them: not a
+    store, another program's database, a newer toolkit's, or one whose tables are
+    missing. Only a file that passes is ever opened for writing."""
     if not path.exists():
         return
     if not path.is_file():
         raise StoreError(f"{path}: expected a session store file, found a folder or device")
     if path.stat().st_size == 0:
         return
-    with path.open("rb") as fh:
-        header = fh.read(len(SQLITE_HEADER))
+    try:
+        with path.open("rb") as fh:
+            header = fh.read(len(SQLITE_HEADER))
+    except PermissionError:
+        raise StoreError(f"{path}: this file cannot be read by you; it was left as it is. "
+                         "Check who owns it, or point TOOLKIT_DATA_DIR elsewhere.") from None
     if header != SQLITE_HEADER:
         raise StoreError(
             f"{path}: not a session store (this file is not an SQLite database). "
@@ -151,16 +172,19 @@ def _read_header(path: Path) -> None:
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             app_id = conn.execute("PRAGMA application_id").fetchone()[0]
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = conn.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            tables = {name for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type='table'")}
             newer = migrations.unknown(conn) if app_id == APPLICATION_ID else []
         finally:
             conn.close()
+    except sqlite3.OperationalError as exc:
+        text = str(exc).lower()
+        if any(w in text for w in ("locked", "busy", "full", "disk i/o", "unable to open")):
+            raise _translate(exc, str(path)) from None
+        raise _damaged(path, f"cannot be read: {exc}") from None
     except sqlite3.DatabaseError as exc:
-        raise StoreDamagedError(
-            f"{path}: the session store is damaged and cannot be read ({exc}). "
-            "It was left untouched; restore it from a backup or an exported JSON file."
-        ) from None
-    if app_id == 0 and version == 0 and tables == 0:
+        raise _damaged(path, f"cannot be read: {exc}") from None
+    if app_id == 0 and version == 0 and not tables:
         return  # an empty SQLite file: safe to set up
     if app_id != APPLICATION_ID:
         raise StoreError(
@@ -173,12 +197,63 @@ def _read_header(path: Path) -> None:
             f"version knows {SCHEMA_VERSION} schema steps). Update the toolkit; the file was "
             "left untouched."
         )
+    if version > 0 and not tables >= EXPECTED_TABLES:
+        missing = ", ".join(sorted(EXPECTED_TABLES - tables))
+        raise _damaged(path, f"its tables {missing} are missing")
 
 
-def _secure_dir(folder: Path) -> None:
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    if stat.S_IMODE(folder.stat().st_mode) != 0o700:
-        folder.chmod(0o700)
+def _owned_private_folder(folder: Path, what: str = "data folder") -> None:
+    """Refuse a folder other people can read or that belongs to someone else. The
+    toolkit never changes the permissions of a folder it did not make: the fix is the
+    user's to choose, and the message says how."""
+    try:
+        info = folder.stat()
+    except OSError as exc:
+        raise StoreError(f"{folder}: the {what} cannot be reached ({exc.strerror}); point "
+                         "TOOLKIT_DATA_DIR at a folder of your own.") from None
+    if not stat.S_ISDIR(info.st_mode):
+        raise StoreError(f"{folder}: the {what} is a file, not a folder; move the file away "
+                         "or point TOOLKIT_DATA_DIR at a folder.")
+    if hasattr(os, "getuid") and info.st_uid != os.getuid():
+        raise StoreError(f"{folder}: the {what} belongs to another user; client data must "
+                         "live in a folder of your own (set TOOLKIT_DATA_DIR).")
+    if stat.S_IMODE(info.st_mode) & 0o077:
+        mode = oct(stat.S_IMODE(info.st_mode))[2:]
+        raise StoreError(
+            f"{folder}: the {what} can be opened by other users of this computer (mode "
+            f"{mode}); client data needs a private folder. Run: chmod 700 '{folder}', or "
+            "set TOOLKIT_DATA_DIR to a new folder (the toolkit creates it privately)."
+        )
+
+
+def _make_private_folder(folder: Path, what: str = "data folder") -> None:
+    """Create the folder readable by its owner alone, or check the one that is there."""
+    if not folder.exists() and not folder.is_symlink():
+        try:
+            folder.mkdir(parents=True, mode=0o700)
+        except FileExistsError:
+            pass  # made by another process in the meantime: checked below
+        except NotADirectoryError:
+            raise StoreError(f"{folder}: the {what} cannot be made here: part of the path is "
+                             "a file, not a folder.") from None
+        except PermissionError:
+            raise StoreError(f"{folder}: the {what} cannot be made here (no permission); set "
+                             "TOOLKIT_DATA_DIR to a folder of your own.") from None
+        except OSError as exc:
+            raise StoreError(f"{folder}: the {what} cannot be made ({exc.strerror}).") from None
+    _owned_private_folder(folder, what)
+
+
+def _private_file(path: Path) -> None:
+    """A store file others can read is refused, not silently tightened."""
+    if not path.exists():
+        return
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise StoreError(
+            f"{path}: the session store can be read by other users of this computer (mode "
+            f"{oct(mode)[2:]}); it was left as it is. Run: chmod 600 '{path}'."
+        )
 
 
 OPTIONS = {"shuffle_items": bool}
@@ -224,21 +299,31 @@ class SQLiteStore(SessionStore):
         else:
             self.path = Path(db).expanduser()
             self.name = str(self.path)
+            self._setup_lock = _exclusive(self.path.with_name(f"{self.path.name}.setup"))
             _read_header(self.path)
+            _private_file(self.path)
+            fresh = not self.path.exists() or self.path.stat().st_size == 0
             if not self.path.exists():
-                os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-            self.path.chmod(0o600)
+                try:
+                    os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+                except OSError as exc:
+                    raise StoreError(f"{self.path}: the session store cannot be created "
+                                     f"({exc.strerror}).") from None
             try:
                 conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
             except sqlite3.Error as exc:
                 raise _translate(exc, self.name) from None
         self._conn = conn
+        self._identity = self._file_identity()
         try:
             if conn.isolation_level is not None:
                 conn.isolation_level = None  # transactions are explicit
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             if self.path is not None:
-                conn.execute("PRAGMA journal_mode=WAL")
+                # WAL is chosen when the store is made; an existing file is never changed
+                # before its checks have passed (a migration switches it, after its check).
+                if fresh:
+                    conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA secure_delete=ON")
@@ -251,13 +336,32 @@ class SQLiteStore(SessionStore):
             if self._owns_connection:
                 conn.close()
             raise
-        if self.path is not None:
-            for suffix in ("-wal", "-shm"):
-                side = self.path.with_name(self.path.name + suffix)
-                if side.exists():
-                    side.chmod(0o600)
+        finally:
+            _release(getattr(self, "_setup_lock", None))
+            self._setup_lock = None
 
     # --- plumbing -------------------------------------------------------------
+
+    def _file_identity(self) -> tuple[int, int] | None:
+        if self.path is None:
+            return None
+        try:
+            info = self.path.stat()
+        except OSError:
+            return None
+        return (info.st_dev, info.st_ino)
+
+    def _check_still_there(self) -> None:
+        """Refuse to write when the file was deleted or replaced underneath: SQLite would
+        carry on writing into the unlinked file and every answer would vanish."""
+        if self.path is None:
+            return
+        if self._file_identity() != self._identity:
+            raise StoreGoneError(
+                f"{self.path}: the session store was deleted or replaced while it was open "
+                "here, so this was NOT saved. Open the session again (re-run the notebook) "
+                "to keep working."
+            )
 
     def close(self) -> None:
         with self._lock:
@@ -266,6 +370,7 @@ class SQLiteStore(SessionStore):
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self._check_still_there()
         self._conn.execute("BEGIN IMMEDIATE")
         try:
             yield self._conn
@@ -293,6 +398,8 @@ class SQLiteStore(SessionStore):
                 self._backup(self.path.with_name(f"{self.path.name}.before-{steps[0].name}"))
             migrations.run(conn, steps, _now)
             conn.execute(f"PRAGMA application_id={APPLICATION_ID}")
+        if self.path is not None:
+            self._conn.execute("PRAGMA journal_mode=WAL")
 
     def _backup(self, target: Path) -> None:
         """Copy the store as it is now, read through a second connection: this one
@@ -387,8 +494,8 @@ class SQLiteStore(SessionStore):
     def delete_couple(self, couple_id: str) -> None:
         """Remove a couple and every trace of their answers from the file.
 
-        Freed pages are zeroed (secure_delete), the log is emptied and the
-        file rebuilt, so names and notes cannot be recovered from its bytes.
+        Freed pages are zeroed (secure_delete) and the log is emptied, so names
+        and notes cannot be recovered from its bytes.
         """
         self.couple(couple_id)
         with self._transaction() as conn:
@@ -396,10 +503,12 @@ class SQLiteStore(SessionStore):
         self._scrub()
 
     def _scrub(self) -> None:
+        """Leave no trace of deleted data in the files. secure_delete has zeroed the freed
+        pages in the log; copying the log into the store and truncating it leaves them
+        nowhere else. (No VACUUM: rewriting the whole file would make deleting one couple
+        cost as much as the whole store, and scrub nothing more.)"""
         if self.path is None:
             return
-        self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        self._conn.execute("VACUUM")
         busy = self._conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
         if busy:
             raise StoreError(
@@ -703,16 +812,17 @@ class Store(SQLiteStore):
     def __init__(self, data_dir: str | os.PathLike[str] | None = None, *,
                  content: Content | None = None) -> None:
         self.data_dir = Path(data_dir).expanduser() if data_dir else default_data_dir()
-        _secure_dir(self.data_dir)
+        _make_private_folder(self.data_dir)
         super().__init__(self.data_dir / DB_NAME, content=content)
+        self._in_use = _hold_shared_lock(self.data_dir / f"{DB_NAME}.in-use")
 
     def reports_dir(self, couple_id: str, *, create: bool = True) -> Path:
         """Where a couple's PDFs are written: inside the private data folder, so
         deleting the couple deletes them too."""
         folder = self.data_dir / "reports" / slugify(couple_id)
         if create:
-            _secure_dir(folder.parent)
-            _secure_dir(folder)
+            _make_private_folder(folder.parent, "reports folder")
+            _make_private_folder(folder, "reports folder")
         return folder
 
     def delete_couple(self, couple_id: str) -> None:
@@ -720,6 +830,18 @@ class Store(SQLiteStore):
         reports = self.reports_dir(couple_id, create=False)
         if reports.is_dir():
             shutil.rmtree(reports)
+
+    def close(self) -> None:
+        super().close()
+        _release(getattr(self, "_in_use", None))
+        self._in_use = None
+
+    def in_use_elsewhere(self) -> bool:
+        """Whether another notebook or program has this store open right now."""
+        marker = self.data_dir / f"{DB_NAME}.in-use"
+        busy = _others_hold(marker, self._in_use)
+        self._in_use = _hold_shared_lock(marker)
+        return busy
 
     def delete_everything(self) -> None:
         """Remove the whole store (every couple) from disk."""
@@ -731,6 +853,87 @@ class Store(SQLiteStore):
                     side.unlink()
             for backup in self.data_dir.glob(f"{DB_NAME}.before-*"):
                 backup.unlink()
+            for name in (f"{DB_NAME}.in-use", f"{DB_NAME}.setup"):
+                marker = self.data_dir / name
+                if marker.exists():
+                    marker.unlink()
             reports = self.data_dir / "reports"
             if reports.is_dir():
                 shutil.rmtree(reports)
+
+
+# --- knowing whether another notebook or program has the store open ------------------------
+#
+# Each open Store holds a shared lock on a small marker file beside the store;
+# "delete --all" asks for an exclusive one without waiting, which fails while any
+# other process holds its shared lock. (Advisory locks on a separate file: SQLite's
+# own locks on the store file must not be touched.)
+
+
+def _hold_shared_lock(marker: Path) -> int | None:
+    try:
+        import fcntl
+    except ImportError:  # not on this system: in-use detection is not available
+        return None
+    try:
+        fd = os.open(marker, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return None
+    return fd
+
+
+def _exclusive(marker: Path, wait: float = 30.0) -> int | None:
+    """Hold an exclusive lock while this process checks, creates or upgrades the store,
+    so two processes starting at once (two kernels, the app and the command line) take
+    turns instead of racing; waits up to ``wait`` seconds."""
+    try:
+        import fcntl
+    except ImportError:
+        return None
+    try:
+        fd = os.open(marker, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return None  # a read-only folder: the store's own checks still apply
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return fd
+        except OSError:
+            if time.monotonic() > deadline:
+                os.close(fd)
+                raise StoreBusyError(
+                    f"{marker.parent}: another program has been setting up the session store "
+                    f"for over {wait:.0f} seconds; nothing was changed. Try again in a moment."
+                ) from None
+            time.sleep(0.05)
+
+
+def _release(fd: int | None) -> None:
+    if fd is not None:
+        with contextlib.suppress(OSError):
+            os.close(fd)  # closing drops the lock
+
+
+def _others_hold(marker: Path, own: int | None) -> bool:
+    try:
+        import fcntl
+    except ImportError:
+        return False
+    _release(own)  # our own shared lock would block the test
+    try:
+        fd = os.open(marker, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return True
+    finally:
+        os.close(fd)
+    return False

@@ -20,6 +20,7 @@ from ..content import Content, ContentError, content_for
 from ..files import private_writer
 from ..responses import (
     COUPLE,
+    MAX_TEXT,
     AnswerError,
     AnswerKey,
     Couple,
@@ -58,6 +59,14 @@ EXPORT_VERSION = 4
 CSV_HEADER = ["couple_id", "partner_a", "partner_b", "session", "date", "worksheet",
               "partner", "partner_name", "item", "row", "field", "value", "updated_at"]
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r", "\n", "|", "%")
+MAX_IMPORT_BYTES = 64 * 1024 * 1024  # far above any couple's export; a guard, not a limit in use
+MAX_NUMBER = 1_000_000  # session numbers and plan rows: far above any real one
+
+
+def short(value: Any, limit: int = 60) -> str:
+    """A value for an error message, cut short: a message is one line, whatever came in."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
 def _is_shared_flag(key: AnswerKey) -> bool:
@@ -131,13 +140,26 @@ def export_json(store: SessionStore, couple_id: str, path: str | os.PathLike[str
 
 
 def read_export(path: str | os.PathLike[str]) -> Any:
+    """Read an export file, refusing what is not one in bounded time and memory: a
+    folder or device, a file too large to be an export, broken text or JSON."""
     source = Path(path)
     try:
-        raw = source.read_bytes()
+        if source.is_dir():
+            raise StoreError(f"{source}: is a folder, not an export file; nothing was imported")
+        if source.exists() and not source.is_file():
+            raise StoreError(f"{source}: is not a regular file (a device or pipe?); nothing "
+                             "was imported")
+        with source.open("rb") as fh:
+            raw = fh.read(MAX_IMPORT_BYTES + 1)
     except FileNotFoundError:
         raise StoreError(f"{source}: file not found") from None
-    except IsADirectoryError:
-        raise StoreError(f"{source}: is a folder, not an export file") from None
+    except PermissionError:
+        raise StoreError(f"{source}: this file cannot be read (no permission)") from None
+    except OSError as exc:
+        raise StoreError(f"{source}: cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_IMPORT_BYTES:
+        raise StoreError(f"{source}: larger than {MAX_IMPORT_BYTES // 2**20} MB, far more than "
+                         "any couple's export; nothing was imported")
     try:
         return json.loads(raw.decode("utf-8"))
     except UnicodeDecodeError:
@@ -146,6 +168,12 @@ def read_export(path: str | os.PathLike[str]) -> Any:
         raise StoreError(
             f"{source}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})"
         ) from None
+    except RecursionError:
+        raise StoreError(f"{source}: nested far too deeply to be a toolkit export; nothing was "
+                         "imported") from None
+    except ValueError as exc:  # e.g. a number with thousands of digits
+        raise StoreError(f"{source}: not a toolkit export ({str(exc)[:90]}); nothing was "
+                         "imported") from None
 
 
 def import_couple(
@@ -181,19 +209,27 @@ def parse_export(data: Any, content: Content, source: str) -> CoupleRecord:
         missing = sorted(keys - set(value))
         if missing:
             raise fail(where, f"missing field '{missing[0]}'")
-        extra = sorted(set(value) - keys - optional)
+        extra = sorted(map(str, set(value) - keys - optional))
         if extra:
-            raise fail(where, f"unknown field '{extra[0]}'")
+            raise fail(where, f"unknown field {short(extra[0])}")
         return value
 
     def text(value: Any, where: str) -> str:
         if not isinstance(value, str):
             raise fail(where, f"expected text, got {type(value).__name__}")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise fail(where, "contains a broken character (an unpaired surrogate)") from None
+        if len(value) > MAX_TEXT + 1000:
+            raise fail(where, f"text of {len(value):,} characters is longer than any answer")
         return value
 
-    def whole(value: Any, where: str, lo: int = 0) -> int:
-        if isinstance(value, bool) or not isinstance(value, int) or value < lo:
-            raise fail(where, f"expected a whole number {lo} or more, got {value!r}")
+    def whole(value: Any, where: str, lo: int = 0, hi: int = MAX_NUMBER) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
+            shown = value if isinstance(value, int) and abs(value) < 10**12 else "a number"
+            raise fail(where, f"expected a whole number from {lo} to {hi:,}, got "
+                       f"{short(shown)}")
         return value
 
     if not isinstance(data, Mapping) or data.get("format") != EXPORT_FORMAT:
@@ -202,10 +238,10 @@ def parse_export(data: Any, content: Content, source: str) -> CoupleRecord:
                   {"safety"})
     version = top["version"]
     if isinstance(version, bool) or not isinstance(version, int):
-        raise fail("version", f"expected a whole number, got {version!r}")
+        raise fail("version", f"expected a whole number, got {short(version)}")
     if version > EXPORT_VERSION:
-        raise fail("version", f"written by a newer toolkit (format {version}; this one reads "
-                   f"up to {EXPORT_VERSION})")
+        raise fail("version", f"written by a newer toolkit (format {short(version)}; this one "
+                   f"reads up to {EXPORT_VERSION})")
     def content_of(versions: Any, where: str) -> Content:
         if not isinstance(versions, Mapping) or not versions or not all(
                 isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool)
@@ -214,8 +250,8 @@ def parse_export(data: Any, content: Content, source: str) -> CoupleRecord:
         try:
             return content_for(versions, content.folder)
         except ContentError:
-            raise fail(where, f"made with worksheet versions {dict(versions)!r}, which are "
-                       f"not available here (in use: {content.versions!r})") from None
+            raise fail(where, f"made with worksheet versions {short(dict(versions), 120)}, "
+                       f"which are not available here (in use: {content.versions!r})") from None
 
     default_content = content_of(top["worksheets"], "worksheets")
     couple = mapping(top["couple"], "couple", {"id", "partner_a", "partner_b", "notes",
@@ -285,7 +321,7 @@ def parse_export(data: Any, content: Content, source: str) -> CoupleRecord:
                 if a["value"] is None:
                     raise fail(f"{aw}.value", "an answer must have a value")
                 if validate_answer(session_content, key, a["value"]) != a["value"]:
-                    raise fail(f"{aw}.value", f"{a['value']!r} is not in its stored form")
+                    raise fail(f"{aw}.value", f"{short(a['value'])} is not in its stored form")
                 if key.worksheet == "boundaries" and key.row and (key.item, key.row) not in rows:
                     raise fail(aw, f"{key.describe()} refers to a plan row that does not exist")
                 answers[key] = AnswerRecord(key, a["value"], text(a["updated_at"],
@@ -333,10 +369,9 @@ def csv_rows(store: SessionStore, couple_id: str | None = None, *,
                 value = a.value
                 if isinstance(value, bool):
                     value = "true" if value else "false"
-                yield [safe_cell(c.id), safe_cell(c.partner_a), safe_cell(c.partner_b),
-                       s.number, s.date, k.worksheet, k.partner, safe_cell(name),
-                       safe_cell(k.item), k.row, safe_cell(k.field), safe_cell(value),
-                       a.updated_at]
+                yield [safe_cell(cell) for cell in (
+                    c.id, c.partner_a, c.partner_b, s.number, s.date, k.worksheet, k.partner,
+                    name, k.item, k.row, k.field, value, a.updated_at)]
 
 
 def write_csv(store: SessionStore, fh: IO[str], couple_id: str | None = None, *,

@@ -18,6 +18,7 @@ from pathlib import Path
 
 import ipywidgets as w
 
+from ..content import ContentError
 from ..demo import ensure_demo
 from ..responses import AnswerError
 from ..session import Change, SessionModel, start_follow_up
@@ -189,7 +190,11 @@ class SessionApp(View):
             self._render()
 
     def _open_number(self, number: int) -> None:
-        self.start(self.model.couple_id, session=number)
+        try:
+            self.start(self.model.couple_id, session=number)
+        except (AnswerError, StoreError, ContentError) as exc:
+            self.setup_status.value = error_html(str(exc))
+            return
         self.go_to("safety")
 
     def _follow_up(self) -> None:
@@ -515,7 +520,11 @@ class SessionApp(View):
         if not self.existing.value:
             self.setup_status.value = error_html("There are no couples yet.")
             return
-        self.start(self.existing.value, new_session=self.session_choice.value == "new")
+        try:
+            self.start(self.existing.value, new_session=self.session_choice.value == "new")
+        except (AnswerError, StoreError, ContentError) as exc:
+            self.setup_status.value = error_html(str(exc))
+            return
         self.go_to("safety")
 
     def _create(self) -> None:
@@ -523,7 +532,7 @@ class SessionApp(View):
             couple = self.store.create_couple(self.name_a.value, self.name_b.value)
             info = self.store.new_session(couple.id, date=dt.date.today(),
                                           facilitator=self.facilitator.value)
-        except (AnswerError, StoreError) as exc:
+        except (AnswerError, StoreError, ContentError) as exc:
             self.setup_status.value = error_html(str(exc))
             return
         self.name_a.value = self.name_b.value = ""
@@ -714,7 +723,7 @@ class SessionApp(View):
             warnings.simplefilter("always", MissingGlyphsWarning)
             try:
                 data = make()
-            except (OSError, ValueError) as exc:
+            except (OSError, ValueError, StoreError, ContentError) as exc:
                 self.downloads.value = error_html(f"The file could not be made: {exc}")
                 return None
         path = None

@@ -17,8 +17,8 @@ from ..demo import ensure_demo
 from ..session import Change, SessionModel
 from ..store import Store
 
-__all__ = ["View", "after_pending_input", "close_tree", "error_html", "esc", "open_session",
-           "stylesheet"]
+__all__ = ["SaveStatus", "View", "after_pending_input", "close_tree", "error_html", "esc",
+           "open_session", "stylesheet"]
 
 
 def close_tree(widget: w.Widget) -> None:
@@ -73,6 +73,44 @@ def after_pending_input(action: Callable[[], None], delay: float = 0.3) -> None:
         action()
         return
     loop.call_later(delay, action)
+
+
+class SaveStatus:
+    """Where a view says what was not saved. A value the store could not keep (busy,
+    disk full, store gone) stays on screen with a button to try again: nothing typed is
+    dropped because the disk was briefly unavailable."""
+
+    def __init__(self) -> None:
+        self.html = w.HTML()
+        self.retry_button = w.Button(description="Try saving again", icon="refresh",
+                                     layout=w.Layout(width="auto", display="none"))
+        self.retry_button.on_click(lambda _: self._retry_now())
+        self._retry: Callable[[], None] | None = None
+        self.widget = w.VBox([self.html, self.retry_button])
+
+    @property
+    def value(self) -> str:
+        return self.html.value
+
+    @value.setter
+    def value(self, html: str) -> None:
+        self.html.value = html
+        if not html:
+            self.clear()
+
+    def clear(self) -> None:
+        self.html.value = ""
+        self._retry = None
+        self.retry_button.layout.display = "none"
+
+    def failed(self, message: str, retry: Callable[[], None] | None = None) -> None:
+        self.html.value = error_html(message)
+        self._retry = retry
+        self.retry_button.layout.display = "" if retry is not None else "none"
+
+    def _retry_now(self) -> None:
+        if self._retry is not None:
+            self._retry()
 
 
 class View:

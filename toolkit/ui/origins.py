@@ -7,7 +7,7 @@ import ipywidgets as w
 from ..content import OriginSection
 from ..responses import PARTNERS, AnswerKey
 from ..session import Change, SessionModel
-from .common import View, error_html, esc, stylesheet
+from .common import SaveStatus, View, esc, stylesheet
 
 __all__ = ["OriginsSummary", "OriginsView"]
 
@@ -37,11 +37,11 @@ class _SectionView:
             description=f"Share this note with {other}",
         )
         self.shared.description_allow_html = False
-        self.status = w.HTML()
+        self.status = SaveStatus()
         prompts = "".join(f"<li>{esc(p)}</li>" for p in section.prompts)
         self.widget = w.VBox([
             w.HTML(f"<h3>{esc(section.title)}</h3><p>{esc(section.intro)}</p><ul>{prompts}</ul>"),
-            self.resonance, self.notes, self.shared, self.status,
+            self.resonance, self.notes, self.shared, self.status.widget,
         ])
         self.widget.add_class("tk-card")
         self._loading = False
@@ -62,8 +62,16 @@ class _SectionView:
             self._loading = False
 
     def _save(self, field: str, value: object) -> None:
-        error = self.model.save(self.keys[field], value)
-        self.status.value = error_html(error) if error else ""
+        error, keep = self.model.attempt(self.keys[field], value)
+        if not error:
+            self.status.clear()
+        elif keep:  # what was typed stays in the box; the latest value is tried again
+            current = {"resonance": self.resonance, "notes": self.notes,
+                       "shared": self.shared}[field]
+            self.status.failed(f"Not saved yet. {error}",
+                               retry=lambda: self._save(field, current.value))
+        else:
+            self.status.failed(error)
 
     def _on_resonance(self, change: dict) -> None:
         if not self._loading:

@@ -11,7 +11,7 @@ from ..content import Column, PlanSection
 from ..responses import COUPLE, AnswerError, AnswerKey
 from ..session import Change, SessionModel
 from ..store import StoreError
-from .common import View, error_html, esc, stylesheet
+from .common import SaveStatus, View, esc, stylesheet
 
 __all__ = ["PlanView"]
 
@@ -24,7 +24,7 @@ class _Cell:
     """One plan cell: a widget that saves its value under its key."""
 
     def __init__(self, model: SessionModel, key: AnswerKey, column: Column, value: Any,
-                 status: w.HTML) -> None:
+                 status: SaveStatus) -> None:
         self.model, self.key, self.column, self.status = model, key, column, status
         names = model.names()
         if column.type == "partner":
@@ -62,13 +62,21 @@ class _Cell:
             self._loading = False
 
     def _on_change(self, change: dict) -> None:
-        if self._loading:
-            return
-        value = change["new"]
+        if not self._loading:
+            self.save()
+
+    def save(self) -> None:
+        """Save what the cell shows now; if the store cannot, it stays to try again."""
+        value = self.widget.value
         if isinstance(value, dt.date):
             value = value.isoformat()
-        error = self.model.save(self.key, value)
-        self.status.value = error_html(error) if error else ""
+        error, keep = self.model.attempt(self.key, value)
+        if not error:
+            self.status.clear()
+        elif keep:
+            self.status.failed(f"Not saved yet ({self.column.label}). {error}", retry=self.save)
+        else:
+            self.status.failed(error)
 
 
 class _TableView:
@@ -78,7 +86,7 @@ class _TableView:
         self.add_button = w.Button(description="Add a row", icon="plus",
                                    layout=w.Layout(width="auto"))
         self.add_button.on_click(lambda _: self.add_row())
-        self.status = w.HTML()
+        self.status = SaveStatus()
         self.cells: dict[int, list[_Cell]] = {}
         self.boxes: dict[int, w.Widget] = {}
         header = w.HBox(
@@ -87,7 +95,7 @@ class _TableView:
         )
         self.widget = w.VBox([
             w.HTML(f"<h3>{esc(section.title)}</h3><p>{esc(section.intro)}</p>"),
-            header, self.rows_box, self.add_button, self.status,
+            header, self.rows_box, self.add_button, self.status.widget,
         ])
         self.widget.add_class("tk-card")
 
@@ -135,14 +143,14 @@ class _TableView:
         try:
             return self.model.add_plan_row(self.section.id)  # the model tells changed()
         except (AnswerError, StoreError) as exc:
-            self.status.value = error_html(str(exc))
+            self.status.failed(str(exc))
             return None
 
     def remove_row(self, row: int) -> None:
         try:
             self.model.remove_plan_row(self.section.id, row)
         except (AnswerError, StoreError) as exc:
-            self.status.value = error_html(str(exc))
+            self.status.failed(str(exc))
 
     def changed(self, change: Change) -> None:
         row = change.key.row
@@ -166,7 +174,7 @@ class PlanView(View):
         plan = model.content.boundaries
         self.tables = {s.id: _TableView(model, s) for s in plan.sections if s.kind == "table"}
         self.dates: dict[str, w.DatePicker] = {}
-        self.status = w.HTML()
+        self.status = SaveStatus()
         parts: list[w.Widget] = [stylesheet(), w.HTML(
             f"<h2>{esc(plan.title)}</h2><p class='tk-intro'>{esc(plan.intro)}</p>")]
         for section in plan.sections:
@@ -182,7 +190,7 @@ class PlanView(View):
                 ])
                 card.add_class("tk-card")
                 parts.append(card)
-        parts.append(self.status)
+        parts.append(self.status.widget)
         self.widget = w.VBox(parts)
         self.widget.add_class("tk-app")
         self._loading = False
@@ -215,5 +223,12 @@ class PlanView(View):
         if self._loading:
             return
         key = AnswerKey("boundaries", COUPLE, section_id, 0, "date")
-        error = self.model.save(key, value.isoformat() if value else "")
-        self.status.value = error_html(error) if error else ""
+        error, keep = self.model.attempt(key, value.isoformat() if value else "")
+        if not error:
+            self.status.clear()
+        elif keep:
+            picker = self.dates[section_id]
+            self.status.failed(f"Not saved yet. {error}",
+                               retry=lambda: self._on_date(section_id, picker.value))
+        else:
+            self.status.failed(error)

@@ -17,8 +17,9 @@ import ipywidgets as w
 
 from ..content import SafetyQuestion
 from ..responses import PARTNERS, AnswerKey
+from ..safety import CONFIRM_KEY
 from ..session import Change, SessionModel
-from .common import View, error_html, esc
+from .common import SaveStatus, View, error_html, esc
 
 __all__ = ["SafetyView"]
 
@@ -27,7 +28,7 @@ STAGES = ("intro_a", "a", "intro_b", "b", "done")
 
 class _Question:
     def __init__(self, model: SessionModel, partner: str, question: SafetyQuestion,
-                 number: int, status: w.HTML) -> None:
+                 number: int, status: SaveStatus) -> None:
         self.model, self.status = model, status
         self.key = AnswerKey("safety", partner, question.id, 0, "answer")
         self.choice = w.RadioButtons(
@@ -40,10 +41,16 @@ class _Question:
         self.choice.observe(self._on_choice, names="value")
 
     def _on_choice(self, change: dict) -> None:
-        if change["new"] is None:
-            return
-        error = self.model.save(self.key, change["new"])
-        self.status.value = error_html(error) if error else ""
+        if change["new"] is not None:
+            self.save()
+
+    def save(self) -> None:
+        error, keep = self.model.attempt(self.key, self.choice.value)
+        if not error:
+            self.status.clear()
+        else:
+            self.status.failed(f"Not saved yet. {error}" if keep else error,
+                               retry=self.save if keep else None)
 
 
 class SafetyView(View):
@@ -55,7 +62,7 @@ class SafetyView(View):
         self.model = model
         self._on_finished = on_finished
         self.stage = "intro_a"
-        self.status = w.HTML()
+        self.status = SaveStatus()
         self.couple_widget = w.VBox(layout=w.Layout(width="100%"))
         self.facilitator_widget = w.VBox(layout=w.Layout(width="100%"))
         self.questions: list[_Question] = []
@@ -104,7 +111,7 @@ class SafetyView(View):
             self.couple_widget.children = [
                 w.HTML(f"<h2>{esc(names[stage])}: {esc(screen.title)}</h2>"
                        f'<p class="tk-intro">{esc(screen.intro)}</p>'),
-                *[q.widget for q in self.questions], self.status, done,
+                *[q.widget for q in self.questions], self.status.widget, done,
             ]
             return
         self.couple_widget.children = [w.HTML(
@@ -152,8 +159,7 @@ class SafetyView(View):
             confirm = w.Checkbox(value=result.confirmed, indent=False,
                                  description=words["confirm"],
                                  layout=w.Layout(width="auto"))
-            confirm.observe(lambda ch: self.model.confirm_safety(bool(ch["new"])),
-                            names="value")
+            confirm.observe(lambda ch: self._confirm(bool(ch["new"])), names="value")
             locked = ("The couple steps stay locked until you confirm." if not result.confirmed
                       else "Joint work is open again.")
             parts += [confirm, w.HTML(f"<p class='tk-muted'>{locked}</p>")]
@@ -164,6 +170,12 @@ class SafetyView(View):
             again.on_click(lambda _: on_hand_over())
             parts.append(again)
         self.facilitator_widget.children = parts
+
+    def _confirm(self, confirmed: bool) -> None:
+        error = self.model.save(CONFIRM_KEY, confirmed)
+        if error:
+            self.facilitator_widget.children = [*self.facilitator_widget.children,
+                                                w.HTML(error_html(error))]
 
     def _answers_table(self, names: dict[str, str]) -> str:
         screen = self.model.content.safety

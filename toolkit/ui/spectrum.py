@@ -8,7 +8,7 @@ from ..content import SpectrumItem
 from ..responses import AnswerKey
 from ..session import Change, SessionModel
 from ..wording import answer_words, position_text, scale_ticks
-from .common import View, error_html, esc, stylesheet
+from .common import SaveStatus, View, esc, stylesheet
 
 __all__ = ["SpectrumItemView", "SpectrumView"]
 
@@ -39,7 +39,7 @@ class SpectrumItemView:
         )
         self.clear_button = w.Button(description="Clear answer", layout=w.Layout(width="auto"))
         self.answer = w.HTML()
-        self.status = w.HTML()
+        self.status = SaveStatus()
         header = self.header = w.HTML()
         self.set_number(number, total)
         statements = w.HTML(
@@ -60,7 +60,7 @@ class SpectrumItemView:
             [header, statements, self.slider, ticks,
              w.HBox([self.answer, self.middle_button, self.clear_button],
                     layout=w.Layout(align_items="center", justify_content="space-between")),
-             self.status],
+             self.status.widget],
             layout=w.Layout(width="100%"),
         )
         self.widget.add_class("tk-card")
@@ -101,12 +101,17 @@ class SpectrumItemView:
             self._choose(change["new"])
 
     def _choose(self, value: int | None) -> None:
-        error = self.model.save(self.key, value)  # on success the model calls changed()
+        error, keep = self.model.attempt(self.key, value)  # on success: changed() is called
+        if error and keep:  # not saved: the position stays where the partner put it
+            self.answer.value = ('<span class="tk-unanswered-text">Not saved yet: see '
+                                 "below</span>")
+            self.status.failed(error, retry=lambda: self._choose(value))
+            return
         if error:
-            self.status.value = error_html(error)
+            self.status.failed(error)
             self.show(self._value)
             return
-        self.status.value = ""
+        self.status.clear()
 
     def changed(self, change: Change) -> None:
         """The model saved a new value for this item (from here or any other view)."""
