@@ -31,9 +31,12 @@ $(STAMP): pyproject.toml etc/lab-overrides.json etc/voila.json $(VOILA_FILES) | 
 	cp etc/voila.json $(VENV)/etc/jupyter/jupyter_server_config.d/toolkit-voila.json
 	touch $(STAMP)
 
+# JupyterLab saves the notebooks it runs, outputs included: it runs private copies in
+# the data folder (python -m toolkit notebooks), never the repository's own files.
 lab: $(STAMP)
 	$(BIN)/python -m toolkit demo --quiet
-	$(BIN)/jupyter lab $(LAB_FLAGS) notebooks/00_start_here.ipynb
+	cd "$$($(BIN)/python -m toolkit notebooks)" && \
+	  $(abspath $(BIN))/jupyter lab $(LAB_FLAGS) 00_start_here.ipynb
 
 # The session as a client-facing app: Voila shows the widgets, never the code.
 app: $(STAMP)

@@ -27,7 +27,7 @@ def test_every_command_has_help():
     sub = next(a for a in parser._actions if a.dest == "command")
     assert set(sub.choices) == {"where", "demo", "list", "show", "export", "import", "delete",
                                 "report", "blank", "import-form", "sessions", "progress",
-                                "session", "handout", "homework"}
+                                "session", "handout", "homework", "notebooks"}
     for name, p in sub.choices.items():
         assert p.format_help().startswith("usage: python -m toolkit " + name)
 
@@ -84,8 +84,49 @@ def test_csv_to_stdout(capsys, demo):
 
 
 def test_delete_all(capsys, demo, data_dir):
+    assert run(capsys, *demo, "notebooks")[0] == 0
     assert run(capsys, *demo, "delete", "--all", "--yes")[0] == 0
     assert not (data_dir / "sessions.sqlite3").exists()
+    assert not (data_dir / "notebooks").exists()  # run copies may hold client outputs
+
+
+def test_lab_runs_private_copies_of_the_notebooks_never_the_repository(capsys, demo, data_dir,
+                                                                        tmp_path):
+    import os
+    import shutil
+
+    from toolkit.workspace import NOTEBOOKS, notebook_copies
+
+    before = {p.name: p.read_bytes() for p in NOTEBOOKS.glob("*.ipynb")}
+    code, out, _ = run(capsys, *demo, "notebooks")
+    copies = data_dir / "notebooks"
+    assert code == 0 and out.strip() == str(copies)
+    assert {p.name for p in copies.glob("*.ipynb")} == set(before)
+    assert oct(copies.stat().st_mode)[-3:] == "700"
+    for p in copies.glob("*.ipynb"):
+        assert oct(p.stat().st_mode)[-3:] == "600"
+        assert p.read_bytes() == before[p.name]
+
+    # a copy that was run (saved with outputs) is kept; an update to the toolkit's own wins
+    source = tmp_path / "source"
+    shutil.copytree(NOTEBOOKS, source)
+    ran = copies / "01_couple_session.ipynb"
+    ran.write_text('{"run": "with outputs"}')
+    notebook_copies(data_dir, source)
+    assert ran.read_text() == '{"run": "with outputs"}'
+    updated = source / "01_couple_session.ipynb"
+    os.utime(updated, (ran.stat().st_mtime + 10,) * 2)
+    notebook_copies(data_dir, source)
+    assert ran.read_bytes() == updated.read_bytes()
+    assert {p.name: p.read_bytes() for p in NOTEBOOKS.glob("*.ipynb")} == before
+
+
+def test_make_lab_opens_the_copies():
+    from pathlib import Path
+
+    makefile = (Path(__file__).resolve().parent.parent / "Makefile").read_text()
+    recipe = makefile.split("\nlab:", 1)[1].split("\n\n", 1)[0]
+    assert "toolkit notebooks" in recipe and "notebooks/00_start_here" not in recipe
 
 
 @pytest.mark.parametrize(

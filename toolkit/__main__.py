@@ -34,6 +34,15 @@ def cmd_where(args: argparse.Namespace) -> None:
     print(Path(args.data_dir).expanduser() if args.data_dir else default_data_dir())
 
 
+def cmd_notebooks(args: argparse.Namespace) -> None:
+    from .workspace import notebook_copies
+
+    data_dir = Path(args.data_dir).expanduser() if args.data_dir else default_data_dir()
+    with _store(args):  # the data folder, checked and private, before anything is copied
+        pass
+    print(notebook_copies(data_dir))
+
+
 def cmd_demo(args: argparse.Namespace) -> None:
     from .demo import seed_demos
 
@@ -385,6 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("where", help="print the folder where client data is stored")
     p.set_defaults(func=cmd_where)
+
+    p = sub.add_parser("notebooks", help="copy the notebooks into the data folder (where "
+                       "make lab runs them) and print that folder")
+    p.set_defaults(func=cmd_notebooks)
 
     p = sub.add_parser("demo", help="add the two fictional demo couples (never overwrites)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")

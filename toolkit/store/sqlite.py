@@ -857,9 +857,10 @@ class Store(SQLiteStore):
                 marker = self.data_dir / name
                 if marker.exists():
                     marker.unlink()
-            reports = self.data_dir / "reports"
-            if reports.is_dir():
-                shutil.rmtree(reports)
+            for folder in ("reports", "notebooks"):  # notebooks run here keep outputs
+                path = self.data_dir / folder
+                if path.is_dir():
+                    shutil.rmtree(path)
 
 
 # --- knowing whether another notebook or program has the store open ------------------------
