@@ -196,6 +196,30 @@ def test_fillable_form_has_every_field_and_none_required(content, tmp_path):
         assert not int(f.get("/Ff", 0)) & 2, f"{name} is required"
 
 
+def test_a_form_made_for_a_couple_carries_their_names_and_no_visible_stamp(content, tmp_path):
+    from toolkit.forms import form_stamp
+
+    path = tmp_path / "form.pdf"
+    path.write_bytes(blank_worksheets(content, fillable=True,
+                                      names={"a": "Noa", "b": "Sami \u05e9\u05dc\u05d5\u05dd"}))
+    reader = PdfReader(path)
+    fields = reader.get_fields()
+    assert fields["name.a"]["/V"] == "Noa"
+    assert fields["name.b"].get("/V", "") == ""  # not Latin-1: left for them to write in
+    stamp = fields["toolkit.form"]
+    assert stamp["/V"] == form_stamp(content)  # still read back on import
+    widget = next(a.get_object() for a in reader.pages[0]["/Annots"]
+                  if a.get_object().get("/T") == "toolkit.form")
+    assert int(widget["/F"]) & 2 and not int(widget["/F"]) & 4  # hidden, not printed
+    rest = pdftotext(path)
+    assert "Independence spectrum: Noa" in rest and "Noa and Sami" in rest
+
+    printed = tmp_path / "print.pdf"
+    printed.write_bytes(blank_worksheets(content, names={"a": "Noa", "b": "Sami"}))
+    text = pdftotext(printed)
+    assert "Where the pattern came from: Sami" in text and "Partner B" in text
+
+
 def fill(form: Path, target: Path, values: dict[str, str]) -> Path:
     writer = PdfWriter()
     writer.append(PdfReader(form))

@@ -362,8 +362,16 @@ def cmd_blank(args: argparse.Namespace) -> None:
     from .report import blank_worksheets
 
     content = load_content(args.worksheets) if args.worksheets else load_content()
-    data = _with_warnings(lambda: blank_worksheets(content, fillable=args.fillable))
-    default = "worksheets-fillable.pdf" if args.fillable else "worksheets.pdf"
+    names = None
+    kind = "fillable-worksheets" if args.fillable else "worksheets-to-print"
+    default = f"blank-{kind}.pdf"
+    if args.couple:
+        with _store(args) as store:
+            couple = store.couple(args.couple)
+        names = {"a": couple.partner_a, "b": couple.partner_b}
+        default = f"{couple.id}-{kind}.pdf"
+    data = _with_warnings(lambda: blank_worksheets(content, fillable=args.fillable,
+                                                   names=names))
     _write(data, args.output or default)
 
 
@@ -478,6 +486,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("blank", help="write the blank worksheets as PDF, to print or fill in")
     p.add_argument("--fillable", action="store_true",
                    help="a form to fill in on a tablet or computer (read back with import-form)")
+    p.add_argument("--couple", metavar="ID",
+                   help="made for this couple: their names on each page and in the form")
     p.add_argument("-o", "--output", metavar="FILE", help="PDF to write; never overwritten")
     p.set_defaults(func=cmd_blank)
 

@@ -681,9 +681,9 @@ class _Field(Flowable):
     """Ruled lines to write on, or a text field in a fillable form."""
 
     def __init__(self, name: str | None, tooltip: str, lines: int = 3,
-                 width: float = FRAME_W) -> None:
+                 width: float = FRAME_W, value: str = "") -> None:
         super().__init__()
-        self.name, self.tooltip, self.lines = name, tooltip, lines
+        self.name, self.tooltip, self.lines, self.value = name, tooltip, lines, value
         self.width, self.height = width, lines * 18 + 2
 
     def draw(self) -> None:
@@ -694,7 +694,7 @@ class _Field(Flowable):
                 height=self.height, fontName="Helvetica", fontSize=10, borderWidth=0.6,
                 borderColor=RULE, fillColor=colors.HexColor("#FAFBFD"), textColor=INK,
                 fieldFlags="multiline" if self.lines > 1 else "", relative=True,
-                forceBorder=True, value="",
+                forceBorder=True, value=self.value,
             )
             return
         c.setStrokeColor(RULE)
@@ -731,24 +731,42 @@ def _latin1(text: str, fallback: str) -> str:
     return text
 
 
-def blank_worksheets(content: Content, *, fillable: bool = False) -> bytes:
-    """The three worksheets to print (or fill in, with ``fillable=True``), as PDF bytes."""
+def blank_worksheets(content: Content, *, fillable: bool = False,
+                     names: Mapping[str, str] | None = None) -> bytes:
+    """The three worksheets to print (or fill in, with ``fillable=True``), as PDF bytes.
+
+    Made for a couple (``names``), each page says whose it is and the form
+    arrives with their names filled in; without names, the lines are left for
+    them to write on.
+    """
     text = _Text()
     s = text.styles
     story: list[Flowable] = []
     title = "Worksheets" + (" (fillable)" if fillable else "")
+    whose = {p: (names or {}).get(p, "") for p in PARTNERS}
+
+    def whose_page(p: str) -> str:
+        return whose[p] or f"Partner {p.upper()}"
+
     story.append(Paragraph("Couples' independence worksheets", s["h1"]))
     story.append(text.para(
         "Fill these in on your own first where it says so, then together. Tick one box per "
         "line. There are no right answers." if not fillable else
         "Fill these in on a tablet or computer, then bring the file to your next session. "
-        "Partner A and Partner B each answer their own spectrum page on their own.", "body"))
+        f"{whose_page('a')} and {whose_page('b')} each answer their own spectrum page on "
+        "their own.", "body"))
     if fillable:
         story.append(_VersionField(form_stamp(content)))
-    names_rows = [[Paragraph("Partner A", s["cellhead"]),
-                   _Field("name.a" if fillable else None, "Partner A's name", 1, 6 * cm)],
-                  [Paragraph("Partner B", s["cellhead"]),
-                   _Field("name.b" if fillable else None, "Partner B's name", 1, 6 * cm)]]
+
+    def name_cell(p: str) -> Flowable:
+        if whose[p] and not fillable:
+            return text.para(whose[p], "body", 6 * cm)
+        # form fields hold Latin-1 only: a name in another script is written in by hand
+        return _Field(f"name.{p}" if fillable else None, f"Partner {p.upper()}'s name", 1,
+                      6 * cm, value=_latin1(whose[p], ""))
+
+    names_rows = [[Paragraph(f"Partner {p.upper()}", s["cellhead"]), name_cell(p)]
+                  for p in PARTNERS]
     story.append(_table(names_rows, [3 * cm, 7 * cm], header=False))
 
     spectrum = content.spectrum
@@ -757,7 +775,7 @@ def blank_worksheets(content: Content, *, fillable: bool = False) -> bytes:
     radios = radio_values(spectrum)
     for partner in PARTNERS:
         story.append(PageBreak())
-        story.append(text.para(f"{spectrum.title}: Partner {partner.upper()}", "h1"))
+        story.append(text.para(f"{spectrum.title}: {whose_page(partner)}", "h1"))
         story.append(text.para(spectrum.intro, "small"))
         for number, item in enumerate(spectrum.items, start=1):
             third = (FRAME_W - 12) / 3
@@ -779,7 +797,7 @@ def blank_worksheets(content: Content, *, fillable: bool = False) -> bytes:
     origins = content.origins
     for partner in PARTNERS:
         story.append(PageBreak())
-        story.append(text.para(f"{origins.title}: Partner {partner.upper()}", "h1"))
+        story.append(text.para(f"{origins.title}: {whose_page(partner)}", "h1"))
         story.append(text.para(origins.intro, "small"))
         for section in origins.sections:
             prompts = " ".join(section.prompts)
@@ -841,14 +859,15 @@ class _VersionField(Flowable):
     def __init__(self, value: str) -> None:
         super().__init__()
         self.value = value
-        self.width, self.height = FRAME_W, 12
+        self.width, self.height = FRAME_W, 0
 
     def draw(self) -> None:
+        # hidden: read back on import, never shown or printed
         self.canv.acroForm.textfield(
-            name="toolkit.form", value=self.value, x=0, y=0, width=FRAME_W, height=11,
+            name="toolkit.form", value=self.value, x=0, y=0, width=40, height=8,
             fontName="Helvetica", fontSize=6, borderWidth=0, textColor=MUTED,
             fillColor=colors.white, fieldFlags="readOnly", relative=True,
-            tooltip="Form version",
+            tooltip="Form version", annotationFlags="hidden",
         )
 
 
