@@ -4,13 +4,17 @@ the user's own store."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+ARTIFACTS = REPO / "test-artifacts"
+
 WORKSHEETS = REPO / "worksheets"
 
 # Set before any test (or notebook kernel started by nbval) can read it.
@@ -69,3 +73,60 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+# --- a real browser (Debian's chromium, driven by Playwright) ------------------------------
+
+from tests.lab_server import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
+
+def _require_browser() -> None:
+    missing = []
+    if not Path(CHROMIUM).exists():
+        missing.append(f"{CHROMIUM} (sudo apt-get install -y chromium)")
+    try:
+        import playwright  # noqa: F401
+    except ImportError:
+        missing.append("playwright (pip install playwright; the browser comes from Debian)")
+    if missing:
+        message = "real-browser tests need " + " and ".join(missing)
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    _require_browser()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.dialogs = dialogs
+    # Every request the page makes, web sockets included: nothing may leave the machine.
+    hosts: set[str] = set()
+    context.on("request", lambda r: hosts.add(urlsplit(r.url).netloc or urlsplit(r.url).scheme))
+    page.on("websocket", lambda ws: hosts.add(urlsplit(ws.url).netloc))
+    page.hosts = hosts
+    yield page
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        ARTIFACTS.mkdir(exist_ok=True)
+        name = re.sub(r"[^\w.-]", "_", request.node.name)
+        page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+    context.close()
+    foreign = {h for h in hosts if not h.startswith("127.0.0.1:") and h not in ("data", "blob")}
+    assert not foreign, f"the page made requests to other hosts: {sorted(foreign)}"
+
+

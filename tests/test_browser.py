@@ -4,18 +4,14 @@ test-artifacts/ for inspection."""
 
 from __future__ import annotations
 
-import os
 import re
 import sqlite3
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
+from tests.conftest import ARTIFACTS
 from tests.lab_server import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    REPO,
     jupyter_server,
     run_all_cells,
     voila_server,
@@ -24,57 +20,6 @@ from toolkit.content import load_content
 
 pytestmark = pytest.mark.browser
 HOSTILE = "<img src=x onerror=alert(1)>"
-ARTIFACTS = REPO / "test-artifacts"
-
-
-def _require_browser() -> None:
-    missing = []
-    if not Path(CHROMIUM).exists():
-        missing.append(f"{CHROMIUM} (sudo apt-get install -y chromium)")
-    try:
-        import playwright  # noqa: F401
-    except ImportError:
-        missing.append("playwright (pip install playwright; the browser comes from Debian)")
-    if missing:
-        message = "real-browser tests need " + " and ".join(missing)
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, request):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    page.dialogs = dialogs
-    # Every request the page makes, web sockets included: nothing may leave the machine.
-    hosts: set[str] = set()
-    context.on("request", lambda r: hosts.add(urlsplit(r.url).netloc or urlsplit(r.url).scheme))
-    page.on("websocket", lambda ws: hosts.add(urlsplit(ws.url).netloc))
-    page.hosts = hosts
-    yield page
-    report = getattr(request.node, "rep_call", None)
-    if report is not None and report.failed:
-        ARTIFACTS.mkdir(exist_ok=True)
-        name = re.sub(r"[^\w.-]", "_", request.node.name)
-        page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
-    context.close()
-    foreign = {h for h in hosts if not h.startswith("127.0.0.1:") and h not in ("data", "blob")}
-    assert not foreign, f"the page made requests to other hosts: {sorted(foreign)}"
 
 
 def answers_in(data_dir: Path) -> dict:
@@ -328,7 +273,7 @@ def test_follow_up_session_and_progress_in_voila(page, tmp_path):
         page.get_by_text("From session 1: how did it go?").first.wait_for()
         assert page.get_by_text("From session 2: how did it go?").count() == 3
         assert page.locator("textarea").filter(has_text="").count() > 0
-        ask = page.get_by_placeholder("The small risk").first
+        ask = page.get_by_label("The small risk", exact=True).first
         assert ask.input_value() == "Ask Kevin to come with me to choose a present for my sister"
 
         step(page, "6 Progress")

@@ -23,7 +23,17 @@ from ..demo import ensure_demo
 from ..responses import AnswerError
 from ..session import Change, SessionModel, start_follow_up
 from ..store import SessionStore, Store, StoreError
+from .bridge import PageBridge
 from .common import View, after_pending_input, close_tree, error_html, esc, stylesheet
+
+# Imported with the app (matplotlib, pandas), not on the first click: opening a
+# couple then only builds widgets.
+from .origins import OriginsSummary, OriginsView
+from .plan import PlanView
+from .profile import ProfileView
+from .progress import ProgressView
+from .safety import SafetyView
+from .spectrum import SpectrumView
 
 __all__ = ["SessionApp"]
 
@@ -46,6 +56,44 @@ JOINT_STEPS = ("spectrum_a", "spectrum_b", "profiles", "progress", "origins", "p
 FACILITATOR, COUPLE_MODE = "facilitator", "couple"
 
 
+class _Views:
+    """The session's views, each built the first time its step is shown.
+
+    Building every view at once (hundreds of widgets, two pictures) made opening a
+    session take seconds; now opening builds only what the first step needs.
+    ``get`` and ``values`` see only views already built.
+    """
+
+    def __init__(self, factories: dict[str, Callable[[], View]] | None = None,
+                 on_built: Callable[[str, View], None] | None = None) -> None:
+        self._factories = factories or {}
+        self._built: dict[str, View] = {}
+        self._on_built = on_built
+
+    def __getitem__(self, key: str) -> View:
+        if key not in self._built:
+            view = self._factories[key]()
+            self._built[key] = view
+            if self._on_built is not None:
+                self._on_built(key, view)
+        return self._built[key]
+
+    def __setitem__(self, key: str, view: View) -> None:
+        self._built[key] = view
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._built
+
+    def get(self, key: str) -> View | None:
+        return self._built.get(key)
+
+    def pop(self, key: str) -> View:
+        return self._built.pop(key)
+
+    def values(self) -> list[View]:
+        return list(self._built.values())
+
+
 class SessionApp(View):
     """The facilitator's session, one step at a time.
 
@@ -58,7 +106,7 @@ class SessionApp(View):
                  store: SessionStore | None = None) -> None:
         self.store = store if store is not None else Store(data_dir)
         self.model: SessionModel | None = None
-        self.views: dict[str, View] = {}
+        self.views = _Views()
         self.mode = FACILITATOR
         self._code = ""
         self._transient: list[w.Widget] = []
@@ -70,6 +118,8 @@ class SessionApp(View):
         self.next = w.Button(description="Next", icon="arrow-right", button_style="primary",
                              layout=w.Layout(width="auto"))
         self.body = w.VBox(layout=w.Layout(width="100%"))
+        self.body.add_class("tk-body")
+        self.bridge = PageBridge(measure=False)  # scrolls to and focuses each new step
         self.header = w.HTML()
         self.status = w.HTML()
         self.steps.observe(self._on_step, names="value")
@@ -79,17 +129,18 @@ class SessionApp(View):
         self._build_setup()
         self._build_exports()
         self._build_modes()
-        nav = w.HBox([self.back, self.next], layout=w.Layout(margin="10px 0"))
+        self.nav = w.HBox([self.back, self.next], layout=w.Layout(margin="10px 0"))
         self.binder = w.VBox()
         self._show_binder()
-        self.content_box = w.VBox([self.binder, w.HBox([self.header, self.hand_over_box],
-                                                       layout=w.Layout(width="100%",
-                                                                       justify_content="space-between",
-                                                                       flex_flow="row wrap")),
-                                   self.steps, self.status, self.body, nav, self.return_box],
+        self.top_row = w.HBox([self.header, self.hand_over_box],
+                              layout=w.Layout(width="100%", justify_content="space-between",
+                                              flex_flow="row wrap"))
+        self.content_box = w.VBox([self.binder, self.top_row, self.steps, self.status,
+                                   self.body, self.nav, self.return_box],
                                   layout=w.Layout(width="100%"))
-        self.widget = w.VBox([stylesheet(), w.HBox([self.pause_button],
-                                                   layout=w.Layout(justify_content="flex-end")),
+        self.widget = w.VBox([stylesheet(), self.bridge,
+                              w.HBox([self.pause_button],
+                                     layout=w.Layout(justify_content="flex-end")),
                               self.content_box, self.paused],
                              layout=w.Layout(width="100%"))
         self.widget.add_class("tk-app")
@@ -117,27 +168,21 @@ class SessionApp(View):
         self._open_model(SessionModel(self.store, info.id))
 
     def _open_model(self, model: SessionModel) -> None:
-        from .origins import OriginsSummary, OriginsView
-        from .plan import PlanView
-        from .profile import ProfileView
-        from .progress import ProgressView
-        from .safety import SafetyView
-        from .spectrum import SpectrumView
-
         for view in self.views.values():
             view.close()
+        self._presenting(False)
         self.model = model
-        self.views = {
-            "safety": SafetyView(model, on_finished=self._safety_finished),
-            "spectrum_a": SpectrumView(model, "a"),
-            "spectrum_b": SpectrumView(model, "b"),
-            "profiles": ProfileView(model),
-            "progress": ProgressView(model),
-            "origins_a": OriginsView(model, "a"),
-            "origins_b": OriginsView(model, "b"),
-            "origins_summary": OriginsSummary(model),
-            "plan": PlanView(model),
-        }
+        self.views = _Views({
+            "safety": lambda: SafetyView(model, on_finished=self._safety_finished),
+            "spectrum_a": lambda: SpectrumView(model, "a"),
+            "spectrum_b": lambda: SpectrumView(model, "b"),
+            "profiles": lambda: ProfileView(model),
+            "progress": lambda: ProgressView(model),
+            "origins_a": lambda: OriginsView(model, "a"),
+            "origins_b": lambda: OriginsView(model, "b"),
+            "origins_summary": lambda: OriginsSummary(model),
+            "plan": lambda: PlanView(model),
+        }, on_built=self._view_built)
         self._build_session_panel()
         model.subscribe(self._model_changed)
         names = model.names()
@@ -148,12 +193,18 @@ class SessionApp(View):
         )
         self.origins_partner.observe(lambda _: self._show_origins(), names="value")
         self.origins_box = w.VBox()
-        self._show_origins()
         self.links.clear()
         self.downloads.value = ""
         self.steps.options = self._step_labels()
         self._header()
         self._show_modes()
+
+    def _view_built(self, key: str, view: View) -> None:
+        if key in ("profiles", "progress"):
+            view.on_present(self._presenting)
+        if key == "profiles" and self.mode == COUPLE_MODE:
+            view.show_notes.value = False
+            view.show_notes.layout.display = "none"
 
     def _build_session_panel(self) -> None:
         from .sessions import SessionPanel
@@ -217,7 +268,7 @@ class SessionApp(View):
         else:
             for view in self.views.values():
                 view.close()
-            self.model, self.views = None, {}
+            self.model, self.views = None, _Views()
             self.session_panel_box.children = []
             self.steps.options = self._step_labels()
             self._header()
@@ -258,7 +309,9 @@ class SessionApp(View):
         index = max(0, min(len(steps) - 1, index))
         key = steps[index]
         if key != "couple" and self.model is None:
-            self.status.value = error_html("Choose or create a couple first.")
+            self.status.value = error_html(
+                "Choose a couple and press Open, or create a new couple, before moving on.")
+            self._keep_status = True  # the message stays while step 1 is shown again
             key = steps[0]
         elif key in JOINT_STEPS and self.model is not None and self.model.locked:
             self._refuse_locked()
@@ -292,7 +345,18 @@ class SessionApp(View):
             return
         self._render()
 
+    def _presenting(self, on: bool) -> None:
+        """The presentation view: the picture alone; the steps, names and buttons
+        step out of the way until it closes (Pause stays, as always)."""
+        for part in (self.binder, self.top_row, self.steps, self.status, self.nav,
+                     self.return_box):
+            part.layout.display = "none" if on else ""
+
     def _render(self) -> None:
+        for key in ("profiles", "progress"):
+            view = self.views.get(key)
+            if view is not None and key != self.step:
+                view.stop_presenting()
         if not self._keep_status:
             self.status.value = ""
         self._keep_status = False
@@ -312,6 +376,7 @@ class SessionApp(View):
         elif key == "safety":
             self.body.children = [self._safety_step()]
         elif key == "origins":
+            self._show_origins()
             self.body.children = [w.VBox([self.origins_partner, self.origins_box])]
         elif key == "finish":
             card = self._finish()
@@ -321,8 +386,10 @@ class SessionApp(View):
         elif key in ("profiles", "progress", "plan"):
             self.body.children = [self.views[key].widget]
         else:  # a partner's spectrum: the other's answers and both profiles stay hidden
-            self.views["profiles"].hide()
-            self.views["progress"].hide()
+            for shared in ("profiles", "progress"):
+                view = self.views.get(shared)
+                if view is not None:
+                    view.hide()
             note = self._private_note(key)
             self._transient.append(note)
             self.body.children = [note, self.views[key].widget]
@@ -330,6 +397,7 @@ class SessionApp(View):
         couple_safety = self.mode == COUPLE_MODE and key == "safety"
         self.back.disabled = index == 0 or couple_safety
         self.next.disabled = index == len(self.visible_steps) - 1 or couple_safety
+        self.bridge.focus_step()
 
     def _safety_step(self) -> w.Widget:
         view = self.views["safety"]
@@ -415,9 +483,10 @@ class SessionApp(View):
         self.existing.options = []
         self._build_session_panel()
         self.views["safety"].clear_result()
-        profile = self.views["profiles"]
-        profile.show_notes.value = False
-        profile.show_notes.layout.display = "none"
+        profile = self.views.get("profiles")
+        if profile is not None:  # built later, it starts without them (_view_built)
+            profile.show_notes.value = False
+            profile.show_notes.layout.display = "none"
         self._show_binder()
         self.links.clear()
         self.downloads.value = ""
@@ -528,6 +597,17 @@ class SessionApp(View):
         self.go_to("safety")
 
     def _create(self) -> None:
+        from ..responses import clean_name
+
+        problems = []
+        for field, where in ((self.name_a, "Partner A"), (self.name_b, "Partner B")):
+            try:
+                clean_name(field.value, f"{where}'s name")
+            except AnswerError as exc:
+                problems.append(str(exc))
+        if problems:  # every field that needs fixing, not just the first
+            self.setup_status.value = "".join(error_html(p) for p in problems)
+            return
         try:
             couple = self.store.create_couple(self.name_a.value, self.name_b.value)
             info = self.store.new_session(couple.id, date=dt.date.today(),
@@ -662,7 +742,7 @@ class SessionApp(View):
         from ..report import handout_pdf
 
         content = self.model.content if self.model is not None else self.store.content
-        return self._offer(lambda: handout_pdf(content), "handout-four-patterns.pdf")
+        return self._offer(lambda: handout_pdf(content), "handout-four-patterns.pdf")  # no names
 
     def export_homework(self, *, fillable: bool) -> Path | None:
         from ..report import homework_pdf
@@ -705,9 +785,14 @@ class SessionApp(View):
     def export_blank(self, *, fillable: bool) -> Path | None:
         from ..report import blank_worksheets
 
-        name = "worksheets-fillable.pdf" if fillable else "worksheets.pdf"
-        content = self.model.content if self.model is not None else self.store.content
-        return self._offer(lambda: blank_worksheets(content, fillable=fillable), name)
+        kind = "fillable-worksheets" if fillable else "worksheets-to-print"
+        if self.model is None:
+            content, names, name = self.store.content, None, f"blank-{kind}.pdf"
+        else:
+            content, names = self.model.content, self.model.names()
+            name = f"{self.model.couple_id}-{kind}.pdf"
+        return self._offer(lambda: blank_worksheets(content, fillable=fillable, names=names),
+                           name)
 
     def _offer(self, make: Callable[[], bytes], name: str, mime: str = "application/pdf",
                *, into_notice: bool = False) -> Path | None:

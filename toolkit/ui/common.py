@@ -154,8 +154,22 @@ _CSS = """
 .tk-statements div { white-space: normal; overflow-wrap: anywhere; }
 .tk-pole { font-size: 12px; font-weight: 600; text-transform: uppercase; letter-spacing: .03em;
            color: #555; display: block; margin-bottom: 2px; }
-.tk-ticks { display: flex; justify-content: space-between; font-size: 12px; color: #555;
-            padding: 0 4px; }
+/* The slider's track is inset by half a mark's width on each side, so each mark
+   below sits centred under the point where the handle lands for it. */
+.tk-app .tk-scale { padding: 0; margin: 6px 0 0 0; }
+.tk-app .tk-scale .widget-label { display: none; }
+.tk-app .tk-scale .slider-container { margin: 0 calc(100% / 14) !important;
+                                      flex: 1 1 auto; }
+/* A taller invisible band around the 4 px track: clicks near it still land. */
+.tk-app .tk-scale .noUi-base::before { content: ""; position: absolute; left: 0; right: 0;
+                                       top: -14px; bottom: -14px; }
+.tk-app .tk-scale .noUi-handle { cursor: grab; }
+.tk-ticks { width: 100%; margin: 0; }
+.tk-app .tk-ticks > div { display: grid; grid-template-columns: repeat(7, 1fr); width: 100%; }
+.tk-app .tk-ticks .widget-toggle-button { width: min(100% - 6px, 64px) !important;
+    justify-self: center; min-width: 0; margin: 0;
+    padding: 0; height: 28px; font-size: 13px; background: #f4f4f4; color: #333;
+    border: 1px solid #d0d0d0; }
 .tk-answer { font-weight: 600; white-space: normal; }
 .tk-unanswered-text { color: #6b6b6b; font-style: italic; }
 .tk-unanswered .noUi-handle, .tk-unanswered .noUi-connect { background: #ffffff !important;
@@ -184,6 +198,48 @@ _CSS = """
                              vertical-align: top; white-space: normal; overflow-wrap: anywhere; }
 .tk-steps .widget-toggle-button { width: auto; min-width: 0; padding: 0 14px;
                                   margin-bottom: 4px; }
+.tk-steps > div { display: flex; flex-wrap: wrap; }
+/* A chosen step, answer or option must stand out on a projector: dark fill and
+   white text, far above 3:1 against the pale buttons beside it. */
+.tk-app .widget-toggle-button.mod-active, .tk-app .widget-toggle-button.mod-active:hover {
+    background: #0b4f8a !important; color: #ffffff !important; border-color: #0b4f8a;
+    box-shadow: none; font-weight: 600; }
+.tk-app .widget-toggle-button { border: 1px solid #c4c4c4; }
+/* Coloured buttons with white text at 4.5:1 or more. */
+.tk-app .jupyter-button.mod-info { background: #00707d; color: #ffffff; }
+.tk-app .jupyter-button.mod-primary { background: #1565c0; color: #ffffff; }
+/* Fields labelled above themselves (the plan), full width, wrapping label text. */
+.tk-app .tk-stacked { flex-direction: column; align-items: stretch; width: 100%;
+                      margin: 0; }
+.tk-app .tk-stacked > .widget-label { width: auto !important; max-width: none;
+    text-align: left; font-weight: 600; line-height: 1.3; margin: 0 0 2px 0;
+    white-space: normal; overflow: visible; height: auto; }
+.tk-app .tk-stacked > select, .tk-app .tk-stacked > input,
+.tk-app .tk-stacked > textarea { width: 100%; max-width: 100%; box-sizing: border-box; }
+.tk-plan-row { border-bottom: 1px solid #e2e2e2; padding: 8px 0 6px 0; }
+.tk-app .widget-checkbox { min-width: 0; }
+.tk-app .widget-checkbox .widget-label-basic { white-space: normal; }
+/* Writing boxes in the page's own font, growing with what is written. */
+.tk-app textarea { font-family: inherit !important; font-size: 14px; line-height: 1.4;
+                   field-sizing: content; min-height: 3.4em; max-height: 24em;
+                   resize: vertical; }
+.tk-app .widget-button, .tk-app .jupyter-button { overflow: visible; }
+.tk-app .widget-button, .tk-app .jupyter-button, .tk-app .widget-toggle-button {
+    text-overflow: clip; }
+.tk-app .tk-picture { display: block; max-width: 100%; }
+/* The presentation view: the picture alone, full screen where the browser allows,
+   else over the whole page (Voila; JupyterLab's panels keep it in the notebook). */
+.tk-app.tk-presenting:fullscreen { max-width: none; width: 100%; height: 100%;
+    margin: 0; padding: 8px 16px; background: #ffffff; overflow: auto; }
+.tk-app.tk-presenting:not(:fullscreen):not(.jp-LabShell .tk-app) {
+    position: fixed !important; inset: 0; z-index: 10000; max-width: none !important;
+    width: auto !important; margin: 0 !important; padding: 8px 16px;
+    background: #ffffff; overflow: auto; }
+/* A widget set to the full width has no side margins, or it would stick out by them
+   (and make its box scroll sideways). */
+.tk-app .lm-Widget[style*="width: 100%"] { margin-left: 0 !important;
+                                           margin-right: 0 !important; }
+.tk-app .widget-gridbox > .lm-Widget { margin-left: 0; margin-right: 0; min-width: 0; }
 .tk-app .jupyter-widgets :focus-visible, .tk-app button:focus-visible,
 .tk-app input:focus-visible, .tk-app textarea:focus-visible, .tk-app select:focus-visible,
 .tk-app .noUi-handle:focus, .tk-app .noUi-handle:focus-visible {

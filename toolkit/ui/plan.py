@@ -27,20 +27,26 @@ class _Cell:
                  status: SaveStatus) -> None:
         self.model, self.key, self.column, self.status = model, key, column, status
         names = model.names()
+        # Each field carries its own label, stacked above it (a header row cannot stay
+        # lined up once fields wrap on a narrow screen); it also names the field for
+        # screen readers.
+        common = {"description": column.label, "layout": w.Layout(width="100%"),
+                  "style": {"description_width": "initial"}}
         if column.type == "partner":
             self.widget = w.Dropdown(
                 options=[("—", ""), (names["a"], "a"), (names["b"], "b"), ("Both of us", "both")],
-                value=value or "", layout=w.Layout(width="150px"),
+                value=value or "", **common,
             )
         elif column.type == "date":
-            self.widget = w.DatePicker(value=_date(value), layout=w.Layout(width="170px"))
+            self.widget = w.DatePicker(value=_date(value), **common)
         elif column.type == "check":
-            self.widget = w.Checkbox(value=bool(value), description=column.label, indent=False,
-                                     layout=w.Layout(width="110px"))
+            self.widget = w.Checkbox(value=bool(value), indent=False, **common)
         else:
-            self.widget = w.Textarea(value=value or "", rows=2, continuous_update=True,
-                                     placeholder=column.label, layout=w.Layout(flex="1 1 0"))
+            self.widget = w.Textarea(value=value or "", rows=2, continuous_update=True, **common)
         self.widget.description_allow_html = False
+        if column.type != "check":
+            self.widget.add_class("tk-stacked")
+        self.box = self.widget
         self._loading = False
         self.widget.observe(self._on_change, names="value")
 
@@ -89,25 +95,11 @@ class _TableView:
         self.status = SaveStatus()
         self.cells: dict[int, list[_Cell]] = {}
         self.boxes: dict[int, w.Widget] = {}
-        header = w.HBox(
-            [w.HTML(f"<b>{esc(c.label)}</b>", layout=self._cell_layout(c))
-             for c in section.columns] + [w.HTML("", layout=w.Layout(width="100px"))],
-        )
         self.widget = w.VBox([
             w.HTML(f"<h3>{esc(section.title)}</h3><p>{esc(section.intro)}</p>"),
-            header, self.rows_box, self.add_button, self.status.widget,
+            self.rows_box, self.add_button, self.status.widget,
         ])
         self.widget.add_class("tk-card")
-
-    @staticmethod
-    def _cell_layout(column: Column) -> w.Layout:
-        if column.type == "partner":
-            return w.Layout(width="150px")
-        if column.type == "date":
-            return w.Layout(width="170px")
-        if column.type == "check":
-            return w.Layout(width="110px")
-        return w.Layout(flex="1 1 0")
 
     def show(self, rows: list[dict[str, Any]]) -> None:
         self.cells, self.boxes = {}, {}
@@ -126,18 +118,23 @@ class _TableView:
             for c in self.section.columns
         ]
         self.cells[row] = cells
-        remove = w.Button(description="Remove", icon="trash", layout=w.Layout(width="100px"),
+        remove = w.Button(description="Remove row", icon="trash",
+                          layout=w.Layout(width="auto", flex="0 0 auto"),
                           tooltip=f"Remove this row from {self.section.title}")
         remove.on_click(lambda _: self.remove_row(row))
-        line = w.HBox([c.widget for c in cells] + [remove],
-                      layout=w.Layout(align_items="flex-start", width="100%"))
+        # Fields flow into as many columns as fit, so nothing runs past the edge.
+        fields = w.GridBox([c.box for c in cells], layout=w.Layout(
+            grid_template_columns="repeat(auto-fit, minmax(min(100%, 190px), 1fr))",
+            grid_gap="6px 12px", width="100%"))
+        parts: list[w.Widget] = []
         origin = values.get("from_session")
         if origin is not None:
-            note = w.HTML(f'<span class="tk-muted tk-carried">From session {int(origin)}: '
-                          "how did it go?</span>")
-            self.boxes[row] = w.VBox([note, line], layout=w.Layout(width="100%"))
-        else:
-            self.boxes[row] = line
+            parts.append(w.HTML(f'<span class="tk-muted tk-carried">From session {int(origin)}: '
+                                "how did it go?</span>"))
+        parts += [fields, w.HBox([remove], layout=w.Layout(justify_content="flex-end"))]
+        box = w.VBox(parts, layout=w.Layout(width="100%"))
+        box.add_class("tk-plan-row")
+        self.boxes[row] = box
 
     def add_row(self) -> int | None:
         try:

@@ -14,6 +14,7 @@ from ..plots import ProfilePlot
 from ..scoring import SessionScores
 from ..session import Change, SessionModel
 from ..wording import GapText, gap_text, shared_text
+from .bridge import PictureView
 from .common import View, esc, stylesheet
 
 __all__ = ["ProfileView", "gap_sentences", "shared_sentences"]
@@ -53,7 +54,7 @@ def shared_sentences(spectrum: SpectrumWorksheet, row: pd.Series, names: dict[st
     return _item_html(shared_text(spectrum, row, names), notes)
 
 
-class ProfileView(View):
+class ProfileView(PictureView, View):
     """Both partners' profiles, hidden until revealed, then live.
 
     Scores come from the session model, which computes them once per change;
@@ -63,8 +64,15 @@ class ProfileView(View):
     def __init__(self, model: SessionModel) -> None:
         self.model = model
         self.plot = ProfilePlot(model.content.spectrum, model.names())
-        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width="960px",
-                                                           height="auto"))
+        self._big: ProfilePlot | None = None  # the presentation view's picture
+        self._big_key: tuple | None = None
+        self.image = w.Image(format="png", layout=w.Layout(width="100%", height="auto"))
+        self.image.add_class("tk-picture")
+        names = model.names()
+        self._init_picture("profiles")
+        self.bridge.picture_alt = (  # the picture's text alternative
+            f"Picture: {names['a']}'s and {names['b']}'s answers on every item, side by "
+            "side. The readings and the largest gaps are written out below it.")
         self.readings = w.HTML()
         self.gaps_html = w.HTML()
         self.hidden_note = w.HTML(
@@ -89,13 +97,18 @@ class ProfileView(View):
         )
         self.show_notes.observe(lambda _: self._previous_changed(), names="value")
         self.shared_html = w.HTML()
-        self.shown = w.VBox([w.HBox([self.show_previous, self.show_notes]), self.image,
-                             self.readings, self.gaps_html, self.shared_html])
+        self.options = w.HBox([self.show_previous, self.show_notes],
+                              layout=w.Layout(flex_flow="row wrap"))
+        self.shown = w.VBox([self.options, self.image, self.readings, self.gaps_html,
+                             self.shared_html])
+        self.title = w.HTML("<h2>Your two profiles, side by side</h2>")
         self.widget = w.VBox([
             stylesheet(),
-            w.HTML("<h2>Your two profiles, side by side</h2>"),
+            self.bridge,
+            self.title,
             self.hidden_note,
-            w.HBox([self.reveal_button, self.hide_button]),
+            w.HBox([self.reveal_button, self.hide_button, self.present_button,
+                    self.exit_button], layout=w.Layout(flex_flow="row wrap")),
             self.shown,
         ])
         self.widget.add_class("tk-app")
@@ -108,14 +121,23 @@ class ProfileView(View):
         self.hidden_note.layout.display = "none" if revealed else ""
         self.reveal_button.layout.display = "none" if revealed else ""
         self.hide_button.layout.display = "" if revealed else "none"
+        self.present_button.layout.display = "" if revealed else "none"
         self.shown.layout.display = "" if revealed else "none"
+
+    def _show_parts(self, presenting: bool) -> None:
+        hidden = "none" if presenting else ""
+        for part in (self.title, self.options, self.readings, self.gaps_html, self.shared_html,
+                     self.hide_button):
+            part.layout.display = hidden
 
     def reveal(self) -> None:
         self._show(True)
         self.refresh()
+        self.bridge.focus_step()  # the Reveal button is gone: focus the heading instead
 
     def hide(self) -> None:
         """Hide both profiles, and clear the picture so nothing lingers on screen."""
+        self.stop_presenting()
         self._show(False)
         self.image.value = b""
         self.readings.value = ""
@@ -135,14 +157,29 @@ class ProfileView(View):
     def refresh(self) -> None:
         """Update the figure in place from the model's current scores."""
         previous = self.model.previous() if self.show_previous.value else None
-        self.plot.set_previous(
-            {p: previous.spectrum(p) for p in ("a", "b")} if previous is not None else None)
         names = self.model.names()
         scores = self.model.scores
-        self.plot.set_names(names)
-        self.plot.update(scores)
-        self.image.value = self.plot.png()
-        self._describe(names, scores)
+        plot = self._picture(names)
+        plot.set_previous(
+            {p: previous.spectrum(p) for p in ("a", "b")} if previous is not None else None)
+        plot.update(scores)
+        self._show_png(plot.png(), plot.figure.get_figwidth() * plot.figure.dpi,
+                       plot.LABEL_PX * plot.scale)
+        if not self.presenting:
+            self._describe(names, scores)
+
+    def _picture(self, names: dict[str, str]) -> ProfilePlot:
+        """The everyday picture at the width it is shown at, or the presentation
+        view's, sized to the screen (rebuilt only when the screen or names change)."""
+        if not self.presenting:
+            self.plot.set_names(names)
+            self.plot.resize(self.shown_width)
+            return self.plot
+        size = (self.shown_width, self.screen_height - 56)
+        if self._big is None or self._big_key != (size, names):
+            self._big = ProfilePlot.for_screen(self.model.content.spectrum, names, *size)
+            self._big_key = (size, dict(names))
+        return self._big
 
     def _describe(self, names: dict[str, str], scores: SessionScores) -> None:
         spectrum = self.model.content.spectrum

@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..plots import ProgressPlot
 from ..session import Change, SessionModel
+from .bridge import PictureView
 from .common import View, esc, stylesheet
 
 __all__ = ["ProgressView"]
@@ -50,14 +51,19 @@ def _risk_table(model: SessionModel) -> str:
             f"</thead><tbody>{''.join(rows)}</tbody></table>")
 
 
-class ProgressView(View):
+class ProgressView(PictureView, View):
     """The couple's sessions side by side, hidden until revealed, then live."""
 
     def __init__(self, model: SessionModel) -> None:
         self.model = model
         self.plot = ProgressPlot(model.content.spectrum, model.names())
-        self.image = w.Image(format="png", layout=w.Layout(width="100%", max_width="960px",
-                                                           height="auto"))
+        self._big: ProgressPlot | None = None
+        self.image = w.Image(format="png", layout=w.Layout(width="100%", height="auto"))
+        self.image.add_class("tk-picture")
+        self._init_picture("progress chart")
+        self.bridge.picture_alt = ("Chart: each item's answers for both partners, session by "
+                              "session, with the overall lean and the mean gap. A summary "
+                              "is written out above it.")
         self.summary = w.HTML()
         self.risks = w.HTML()
         self.hidden_note = w.HTML(
@@ -70,13 +76,16 @@ class ProgressView(View):
                                     layout=w.Layout(width="auto"))
         self.reveal_button.on_click(lambda _: self.reveal())
         self.hide_button.on_click(lambda _: self.hide())
-        self.shown = w.VBox([self.summary, self.image, w.HTML("<h3>Small risks over time</h3>"),
-                             self.risks])
+        self.risks_title = w.HTML("<h3>Small risks over time</h3>")
+        self.shown = w.VBox([self.summary, self.image, self.risks_title, self.risks])
+        self.title = w.HTML("<h2>Your progress across sessions</h2>")
         self.widget = w.VBox([
             stylesheet(),
-            w.HTML("<h2>Your progress across sessions</h2>"),
+            self.bridge,
+            self.title,
             self.hidden_note,
-            w.HBox([self.reveal_button, self.hide_button]),
+            w.HBox([self.reveal_button, self.hide_button, self.present_button,
+                    self.exit_button], layout=w.Layout(flex_flow="row wrap")),
             self.shown,
         ])
         self.widget.add_class("tk-app")
@@ -89,13 +98,21 @@ class ProgressView(View):
         self.hidden_note.layout.display = "none" if revealed else ""
         self.reveal_button.layout.display = "none" if revealed else ""
         self.hide_button.layout.display = "" if revealed else "none"
+        self.present_button.layout.display = "" if revealed else "none"
         self.shown.layout.display = "" if revealed else "none"
+
+    def _show_parts(self, presenting: bool) -> None:
+        hidden = "none" if presenting else ""
+        for part in (self.title, self.summary, self.risks_title, self.risks, self.hide_button):
+            part.layout.display = hidden
 
     def reveal(self) -> None:
         self._show(True)
         self.refresh()
+        self.bridge.focus_step()  # the Reveal button is gone: focus the heading instead
 
     def hide(self) -> None:
+        self.stop_presenting()
         self._show(False)
         self.image.value = b""
         self.summary.value = self.risks.value = ""
@@ -111,11 +128,21 @@ class ProgressView(View):
 
     def refresh(self) -> None:
         frame, summary = self.model.progress()
-        self.plot.set_names(self.model.names())
-        self.plot.update(frame, summary)
-        self.image.value = self.plot.png()
-        self.summary.value = self._describe(summary)
-        self.risks.value = _risk_table(self.model)
+        names = self.model.names()
+        if self.presenting:
+            if self._big is None or self._big.names != names:
+                self._big = ProgressPlot(self.model.content.spectrum, names, scale=20 / 13)
+            plot = self._big
+        else:
+            plot = self.plot
+        plot.set_names(names)
+        plot.resize(self.shown_width)
+        plot.update(frame, summary)
+        self._show_png(plot.png(), plot.figure.get_figwidth() * plot.figure.dpi,
+                       plot.LABEL_PX * plot.scale)
+        if not self.presenting:
+            self.summary.value = self._describe(summary)
+            self.risks.value = _risk_table(self.model)
 
     def _describe(self, summary: pd.DataFrame) -> str:
         names = self.model.names()

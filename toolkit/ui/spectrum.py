@@ -8,6 +8,7 @@ from ..content import SpectrumItem
 from ..responses import AnswerKey
 from ..session import Change, SessionModel
 from ..wording import answer_words, position_text, scale_ticks
+from .bridge import PageBridge
 from .common import SaveStatus, View, esc, stylesheet
 
 __all__ = ["SpectrumItemView", "SpectrumView"]
@@ -29,7 +30,7 @@ class SpectrumItemView:
         scale = model.content.spectrum
         self.slider = w.IntSlider(
             value=0, min=scale.scale_min, max=scale.scale_max, step=1, readout=False,
-            continuous_update=True, description="",
+            continuous_update=True, description=f"{item.title}: your answer",
             layout=w.Layout(width="100%"),
         )
         self.slider.description_allow_html = False
@@ -51,13 +52,18 @@ class SpectrumItemView:
             f'<div><span class="tk-pole">{esc(scale.right_label)} '
             f'({position_text(scale.scale_max)})</span>{esc(item.right)}</div></div>'
         )
-        ticks = w.HTML(
-            '<div class="tk-ticks">'
-            + "".join(f"<span>{esc(label)}</span>" for _, label in scale_ticks(scale))
-            + "</div>"
+        # The scale's marks, under the track where the handle lands: clicking one
+        # answers with it, and the chosen one stays highlighted.
+        marks = scale_ticks(scale)
+        self.ticks = w.ToggleButtons(
+            options=[(label, value) for value, label in marks], value=None,
+            tooltips=[f"Answer {label}: {answer_words(scale, value)}" for value, label in marks],
+            style={"button_width": "auto"}, layout=w.Layout(width="100%"),
         )
+        self.ticks.add_class("tk-ticks")
+        self.slider.add_class("tk-scale")
         self.widget = w.VBox(
-            [header, statements, self.slider, ticks,
+            [header, statements, self.slider, self.ticks,
              w.HBox([self.answer, self.middle_button, self.clear_button],
                     layout=w.Layout(align_items="center", justify_content="space-between")),
              self.status.widget],
@@ -66,6 +72,7 @@ class SpectrumItemView:
         self.widget.add_class("tk-card")
         self._loading = False
         self.slider.observe(self._on_slide, names="value")
+        self.ticks.observe(self._on_tick, names="value")
         self.middle_button.on_click(lambda _: self._choose(0))
         self.clear_button.on_click(lambda _: self._choose(None))
 
@@ -83,6 +90,7 @@ class SpectrumItemView:
         self._loading = True
         try:
             self.slider.value = 0 if value is None else value
+            self.ticks.value = value
         finally:
             self._loading = False
         if value is None:
@@ -98,6 +106,10 @@ class SpectrumItemView:
 
     def _on_slide(self, change: dict) -> None:
         if not self._loading:
+            self._choose(change["new"])
+
+    def _on_tick(self, change: dict) -> None:
+        if not self._loading and change["new"] is not None:
             self._choose(change["new"])
 
     def _choose(self, value: int | None) -> None:
@@ -133,7 +145,9 @@ class SpectrumView(View):
         self.heading = w.HTML()
         self.progress = w.HTML()
         self.cards = w.VBox(layout=w.Layout(width="100%"))
-        self.widget = w.VBox([stylesheet(), self.heading, self.progress, self.cards])
+        self.bridge = PageBridge(measure=False)  # names the slider handles for screen readers
+        self.widget = w.VBox([stylesheet(), self.bridge, self.heading, self.progress,
+                              self.cards])
         self.widget.add_class("tk-app")
         self._order: list[str] = []
         self._arrange()
