@@ -149,6 +149,13 @@ def step_heading_focused(page, label: str) -> dict:
     assert focus["inBody"] and focus["tag"] in ("H2", "H3"), (label, focus)
     assert focus["top"] >= 0 and focus["bottom"] <= focus["height"], (label, focus)
     assert focus["seen"], f"{label}: the focused heading is covered or scrolled away"
+    # the step tabs are in view too (not under JupyterLab's toolbar), where the page
+    # is long enough to scroll them to the top
+    tabs = page.evaluate("""() => [...document.querySelectorAll('.tk-steps button')].map((b) => {
+        const r = b.getBoundingClientRect();
+        const hit = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+        return !!hit && b.contains(hit); })""")
+    assert all(tabs), f"{label}: step tabs hidden: {tabs}"
     return focus
 
 
@@ -256,6 +263,7 @@ def test_every_step_fits_reads_and_passes_the_audit(page, tmp_path, where, size)
                 page.locator(".tk-body img.tk-picture").wait_for()
                 settle(page)
                 check_picture_labels(page, 12)
+                step_heading_focused(page, f"{label} revealed")
             if label.endswith("Kim"):
                 check_slider_clicks(page)
             if "Plan" in label:

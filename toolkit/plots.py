@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import warnings
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -64,20 +65,21 @@ def plain(text: str) -> str:
 
 @functools.lru_cache(maxsize=4096)
 def text_width(text: str, size: float, bold: bool = False) -> float:
-    """Width of ``text`` in points at ``size`` points, as Agg draws it (measured by
-    laying the glyphs out, not drawing them)."""
+    """Width of ``text`` in points at ``size`` points, as Agg draws it on screen
+    (laid out at 96 dpi, where glyph hinting makes text a little wider than its
+    outline; never drawn), with a sliver to spare."""
     if not text:
         return 0.0
     prop = FontProperties(size=size, weight="bold" if bold else "normal")
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Glyph .* missing from font")
         width, _, _ = _measurer().get_text_width_height_descent(text, prop, ismath=False)
-    return float(width)
+    return float(width) * 72 / 96 * 1.02 + 1
 
 
 @functools.cache
 def _measurer() -> RendererAgg:
-    return RendererAgg(1, 1, 72)  # at 72 dpi, pixels are points
+    return RendererAgg(1, 1, 96)
 
 
 def wrap_text(text: str, limit: float, size: float, *, bold: bool = False,
@@ -85,10 +87,8 @@ def wrap_text(text: str, limit: float, size: float, *, bold: bool = False,
     """Greedy word wrap to ``limit`` points, measured in the font that draws it.
 
     Words break after hyphens when ``hyphens``; a single word wider than the
-    line (a long name) is cut between letters rather than overflow.
+    line (a long name) is hyphenated rather than overflow.
     """
-    import re
-
     pattern = r"[^ ]+?-(?=[^ ])|[^ ]+" if hyphens else r"[^ ]+"
     lines: list[str] = []
     line = ""
@@ -102,10 +102,15 @@ def wrap_text(text: str, limit: float, size: float, *, bold: bool = False,
             lines.append(line)
             line = token
         while len(line) > 1 and text_width(line, size, bold) > limit:
-            cut = len(line) - 1
-            while cut > 1 and text_width(line[:cut], size, bold) > limit:
+            # too long for any line: break inside the word, with a hyphen, leaving
+            # at least three letters for the next line
+            cut = min(len(line) - 1, max(1, len(line) - 3))
+            while cut > 1 and text_width(line[:cut] + "-", size, bold) > limit:
                 cut -= 1
-            lines.append(line[:cut])
+            head = line[:cut]
+            if head[-1:].isalpha() and line[cut:cut + 1].isalpha():
+                head += "-"
+            lines.append(head)
             line = line[cut:]
     if line:
         lines.append(line)
@@ -170,6 +175,7 @@ class ProfilePlot:
         self._titles: dict[str, object] = {}
         self._poles: dict[str, tuple] = {}
         self._title_lines = 1
+        self._header_lines = 0
         pt = self._pt
         # "not answered yet" as a filled path: drawn like a shape, far cheaper than text
         note = TextPath((0, 0), "not answered yet", size=pt * 0.95, prop={"style": "italic"})
@@ -177,7 +183,7 @@ class ProfilePlot:
         note = note.transformed(Affine2D().translate(-extent.width / 2, -extent.height / 2))
         lo, hi = spectrum.scale_min, spectrum.scale_max
         edge = ZONE_THRESHOLD - 0.5
-        marks = min(scale, 1.25)  # markers grow less than text: rows stay short on a projector
+        marks = min(scale, 1.1)  # markers grow less than text: rows stay short on a projector
         own_size, ring_size = (12 * marks) ** 2, (19 * marks) ** 2
         for partner, panel in self.axes.items():
             other = "b" if partner == "a" else "a"
@@ -269,7 +275,8 @@ class ProfilePlot:
                 break
             middle = (low + high) / 2
             plot = build(middle)
-            if height(plot) <= height_px:
+            # larger, but not at the price of titles and poles broken over more lines
+            if height(plot) <= height_px and plot._header_lines <= best._header_lines:
                 best, low = plot, middle
             else:
                 high = middle
@@ -289,7 +296,7 @@ class ProfilePlot:
     def _labels(self, width_px: float) -> list[str]:
         """Item titles wrapped to about a third of the width: on one line where
         there is room, so rows (and the whole picture) stay short."""
-        budget = 0.36 * width_px if width_px >= 800 else max(110.0, 0.22 * width_px)
+        budget = 0.4 * width_px if width_px >= 800 else max(110.0, 0.22 * width_px)
         return ["\n".join(self._wrap(plain(item.title), budget, self._pt))
                 for item in self.spectrum.items]
 
@@ -320,19 +327,32 @@ class ProfilePlot:
         left_px, right_px, gap_px = label_px + 16, 10.0, 26.0
         if panel_px is None:
             panel_px = (width_px - left_px - right_px - gap_px) / 2
-        # pole labels: the left takes up to half the panel, the right what is left over
-        left = self._wrap(self.spectrum.left_label, 0.5 * panel_px - 4, pt, hyphens=True)
-        used = max(self._text_px(line, pt) for line in left)
-        right = self._wrap(self.spectrum.right_label, panel_px - used - 10, pt, hyphens=True)
+        # pole labels: the left takes up to half the panel, the right what is left over;
+        # where a word would have to be broken, "Toward" goes (the ends say it anyway)
+        def poles(left_label: str, right_label: str) -> tuple[list[str], list[str]]:
+            left = self._wrap(left_label, 0.5 * panel_px - 4, pt, hyphens=True)
+            used = max(self._text_px(line, pt) for line in left)
+            return left, self._wrap(right_label, panel_px - used - 10, pt, hyphens=True)
+
+        def broken(lines: list[str], label: str) -> bool:  # a hyphen of our own inside a word
+            return any(line.endswith("-") and line not in label for line in lines)
+
+        labels = (self.spectrum.left_label, self.spectrum.right_label)
+        left, right = poles(*labels)
+        if broken(left, labels[0]) or broken(right, labels[1]):
+            short = tuple(re.sub(r"^towards? ", "", x, flags=re.IGNORECASE) for x in labels)
+            left, right = poles(*short)
         pole_lines = max(len(left), len(right))
+        self._header_lines = pole_lines
         title_pt = pt * 1.15
         self._title_px = panel_px
         readings = list(self.spectrum.reading_titles.values()) or [""]
         self._title_lines = min(3, max(
             len(self._wrap(f"{plain(self.names.get(p, p))}: {r}", panel_px, title_pt,
-                           bold=True))
+                           bold=True, hyphens=True))
             for p in ("a", "b") for r in readings))
         title_lh = self._px(title_pt) * 1.2
+        self._header_lines += self._title_lines
         title_at = pole_lines * lh + 8  # pixels from the panel top to the title's last line
         for partner, panel in self.axes.items():
             poles = self._poles[partner]
@@ -357,7 +377,7 @@ class ProfilePlot:
         scale_px = self._px(pt * 1.3 + 9)  # the tick labels
         bottom_px = scale_px + legend_px + 10
         lines = max((text.count("\n") + 1 for text in labels), default=1)
-        row_px = max(self._px(19 * min(self.scale, 1.25)) + 8, lines * lh + 10)
+        row_px = max(self._px(19 * min(self.scale, 1.1)) + 8, lines * lh + 10)
         height_px = top_px + bottom_px + len(self._y) * row_px
         dpi = self.figure.dpi
         self.figure.set_size_inches(width_px / dpi, height_px / dpi)
@@ -395,14 +415,14 @@ class ProfilePlot:
         pt = self._pt
         handles = [
             Line2D([], [], marker=MARKERS[p], color=COLOURS[p], ls="",
-                   markersize=12 * min(self.scale, 1.25),
+                   markersize=12 * min(self.scale, 1.1),
                    markeredgecolor="white", label=plain(self.names.get(p, p)))
             for p in ("a", "b")
         ]
         handles += [
-            Line2D([], [], marker="o", ls="", markersize=15 * min(self.scale, 1.25),
+            Line2D([], [], marker="o", ls="", markersize=15 * min(self.scale, 1.1),
                    markerfacecolor="none", markeredgecolor="#555555",
-                   markeredgewidth=2 * min(self.scale, 1.25), label="ring: the other partner"),
+                   markeredgewidth=2 * min(self.scale, 1.1), label="ring: the other partner"),
             Patch(facecolor="white", edgecolor="#8A8A8A", linewidth=1.2,
                   label=self.spectrum.middle_label),
             Patch(facecolor=GAP_FILL, edgecolor="#B8860B", linewidth=1.2,
@@ -420,7 +440,7 @@ class ProfilePlot:
             self._legend_artist = self.figure.legend(
                 handles=handles, loc="lower center", ncol=self._legend_cols, frameon=False,
                 fontsize=pt,
-                bbox_to_anchor=(0.5, 0.01), columnspacing=1.4, handletextpad=0.5,
+                bbox_to_anchor=(0.5, 0.01), columnspacing=1.2, handletextpad=0.4, handlelength=1.6,
             )
         self._background = None
 
@@ -443,7 +463,7 @@ class ProfilePlot:
         self._title_text[partner] = text
         size = self._pt * 1.15
         lines = ([text] if self._title_px is None
-                 else self._wrap(text, self._title_px, size, bold=True))
+                 else self._wrap(text, self._title_px, size, bold=True, hyphens=True))
         if len(lines) > self._title_lines:
             lines = lines[:self._title_lines]
             last = lines[-1]

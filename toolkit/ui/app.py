@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,14 +27,24 @@ from ..store import SessionStore, Store, StoreError
 from .bridge import PageBridge
 from .common import View, after_pending_input, close_tree, error_html, esc, stylesheet
 
-# Imported with the app (matplotlib, pandas), not on the first click: opening a
-# couple then only builds widgets.
-from .origins import OriginsSummary, OriginsView
-from .plan import PlanView
-from .profile import ProfileView
-from .progress import ProgressView
-from .safety import SafetyView
-from .spectrum import SpectrumView
+# The views bring matplotlib and pandas, seconds to import on a slow machine. The app
+# shows its first step without them and imports them in the background while the
+# facilitator reads it, so opening a couple then only builds widgets.
+_VIEW_MODULES = ("origins", "plan", "profile", "progress", "safety", "spectrum", "sessions")
+
+
+def _warm_up() -> None:
+    import importlib
+
+    for name in _VIEW_MODULES:
+        importlib.import_module(f"{__package__}.{name}")
+
+
+def warm_up_in_background() -> threading.Thread:
+    """Start importing the views (and the libraries they use) without waiting."""
+    thread = threading.Thread(target=_warm_up, name="toolkit-warm-up", daemon=True)
+    thread.start()
+    return thread
 
 __all__ = ["SessionApp"]
 
@@ -145,6 +156,7 @@ class SessionApp(View):
                              layout=w.Layout(width="100%"))
         self.widget.add_class("tk-app")
         self.go(0)
+        self.warm_up = warm_up_in_background()
 
     # --- opening ------------------------------------------------------------------
 
@@ -168,6 +180,13 @@ class SessionApp(View):
         self._open_model(SessionModel(self.store, info.id))
 
     def _open_model(self, model: SessionModel) -> None:
+        from .origins import OriginsSummary, OriginsView
+        from .plan import PlanView
+        from .profile import ProfileView
+        from .progress import ProgressView
+        from .safety import SafetyView
+        from .spectrum import SpectrumView
+
         for view in self.views.values():
             view.close()
         self._presenting(False)

@@ -93,8 +93,15 @@ export default {
         // no heading shown (the presentation view): its first button instead
         const heading = headings.find(shown)
           || [...a.querySelectorAll('button')].find(shown);
-        const steps = a.querySelector('.tk-steps');
-        const top = shown(steps) ? steps : a;
+        // the step tabs of this app, or of the app this view sits in
+        const outer = a.parentElement && a.parentElement.closest('.tk-app');
+        const steps = [a, outer].filter(Boolean).map((x) => x.querySelector('.tk-steps'))
+          .find(shown);
+        const top = steps || a;
+        // JupyterLab's notebook toolbar stays on top of the cells: land below it
+        const panel = top.closest('.jp-NotebookPanel');
+        const bar = panel && panel.querySelector('.jp-NotebookPanel-toolbar');
+        top.style.scrollMarginTop = bar ? `${bar.offsetHeight + 8}px` : '4px';
         top.scrollIntoView({ block: 'start' });
         if (heading) {
           if (heading.tagName !== 'BUTTON') heading.setAttribute('tabindex', '-1');
@@ -218,6 +225,7 @@ class PictureView:
         self.present_button.on_click(lambda _: self.present())
         self.exit_button = w.Button(description="Back to the session", icon="compress",
                                     layout=w.Layout(width="auto"), tooltip="key: Escape")
+        self.exit_button.add_class("tk-exit")
         self.exit_button.on_click(lambda _: self.stop_presenting())
         self.exit_button.layout.display = "none"
         self.presenting = False
@@ -273,6 +281,12 @@ class PictureView:
     @property
     def screen_height(self) -> int:
         return self.bridge.viewport_height or 768
+
+    @property
+    def presenting_height(self) -> int:
+        """The height the presentation view's picture may take: the screen, less the
+        view's padding (its way back sits over the picture's empty corner)."""
+        return self.screen_height - 24
 
     def _resized(self) -> None:
         if self.revealed:

@@ -137,7 +137,14 @@ class View:
 
 _CSS = """
 <style>
-.tk-app { max-width: 1060px; font-size: 14px; line-height: 1.45; }
+.tk-app { max-width: 1180px; font-size: 14px; line-height: 1.45; }
+.tk-app code { white-space: nowrap; }
+.tk-options { column-gap: 28px; row-gap: 2px; }
+/* In the presentation view the way back sits in the picture's empty top-left corner,
+   so the picture can have the whole height of the screen. */
+.tk-presenting .tk-exit { position: absolute; top: 10px; left: 16px; z-index: 2;
+    font-size: 16px; height: 36px; padding: 0 14px; }
+.tk-app.tk-presenting:fullscreen { position: fixed; }
 .tk-app .widget-html-content { line-height: 1.45; font-size: 14px; white-space: normal; }
 .tk-app .widget-html { margin-top: 0; margin-bottom: 0; }
 .tk-app p { margin: 0 0 8px 0; }
@@ -195,7 +202,8 @@ _CSS = """
               margin: 0 0 12px 0; }
 .tk-table { border-collapse: collapse; margin: 6px 0; }
 .tk-table th, .tk-table td { border-bottom: 1px solid #ddd; padding: 4px 10px; text-align: left;
-                             vertical-align: top; white-space: normal; overflow-wrap: anywhere; }
+                             vertical-align: top; white-space: normal;
+                             overflow-wrap: break-word; }
 .tk-steps .widget-toggle-button { width: auto; min-width: 0; padding: 0 14px;
                                   margin-bottom: 4px; }
 .tk-steps > div { display: flex; flex-wrap: wrap; }
@@ -239,7 +247,9 @@ _CSS = """
    (and make its box scroll sideways). */
 .tk-app .lm-Widget[style*="width: 100%"] { margin-left: 0 !important;
                                            margin-right: 0 !important; }
-.tk-app .widget-gridbox > .lm-Widget { margin-left: 0; margin-right: 0; min-width: 0; }
+.tk-app .tk-fields { gap: 6px 12px; align-items: flex-start; }
+.tk-app .tk-fields > .lm-Widget { margin: 0; }
+.tk-app .tk-stacked > select { height: 30px; }
 .tk-app .jupyter-widgets :focus-visible, .tk-app button:focus-visible,
 .tk-app input:focus-visible, .tk-app textarea:focus-visible, .tk-app select:focus-visible,
 .tk-app .noUi-handle:focus, .tk-app .noUi-handle:focus-visible {

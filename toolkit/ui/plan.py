@@ -122,10 +122,16 @@ class _TableView:
                           layout=w.Layout(width="auto", flex="0 0 auto"),
                           tooltip=f"Remove this row from {self.section.title}")
         remove.on_click(lambda _: self.remove_row(row))
-        # Fields flow into as many columns as fit, so nothing runs past the edge.
-        fields = w.GridBox([c.box for c in cells], layout=w.Layout(
-            grid_template_columns="repeat(auto-fit, minmax(min(100%, 190px), 1fr))",
-            grid_gap="6px 12px", width="100%"))
+        # Fields flow onto as many lines as the width needs, writing boxes wider than
+        # choices, each line filled edge to edge: nothing runs past the right edge.
+        for cell in cells:
+            wide = cell.column.type == "text"
+            cell.box.layout.flex = "3 1 220px" if wide else "1 1 130px"
+            cell.box.layout.width = "auto"
+            cell.box.layout.min_width = "0"
+        fields = w.HBox([c.box for c in cells], layout=w.Layout(flex_flow="row wrap",
+                                                                 width="100%"))
+        fields.add_class("tk-fields")
         parts: list[w.Widget] = []
         origin = values.get("from_session")
         if origin is not None:

@@ -99,6 +99,7 @@ class ProfileView(PictureView, View):
         self.shared_html = w.HTML()
         self.options = w.HBox([self.show_previous, self.show_notes],
                               layout=w.Layout(flex_flow="row wrap"))
+        self.options.add_class("tk-options")
         self.shown = w.VBox([self.options, self.image, self.readings, self.gaps_html,
                              self.shared_html])
         self.title = w.HTML("<h2>Your two profiles, side by side</h2>")
@@ -175,7 +176,7 @@ class ProfileView(PictureView, View):
             self.plot.set_names(names)
             self.plot.resize(self.shown_width)
             return self.plot
-        size = (self.shown_width, self.screen_height - 56)
+        size = (self.shown_width, self.presenting_height)
         if self._big is None or self._big_key != (size, names):
             self._big = ProfilePlot.for_screen(self.model.content.spectrum, names, *size)
             self._big_key = (size, dict(names))
