@@ -144,7 +144,7 @@ def step_heading_focused(page, label: str) -> dict:
     page.wait_for_function(
         "() => { const el = document.activeElement;"
         " return el && el.closest('.tk-body') && /^H[23]$/.test(el.tagName); }",
-        timeout=10_000)
+        timeout=20_000)
     focus = page.evaluate(FOCUS)
     assert focus["inBody"] and focus["tag"] in ("H2", "H3"), (label, focus)
     assert focus["top"] >= 0 and focus["bottom"] <= focus["height"], (label, focus)

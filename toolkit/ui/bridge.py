@@ -88,6 +88,10 @@ export default {
       requestAnimationFrame(() => requestAnimationFrame(() => {
         const a = app(el);
         if (!shown(a)) return;
+        // someone already at work in the new step keeps their place and focus
+        const active = document.activeElement;
+        if (active && a.contains(active) && active.closest('.tk-body')
+            && active.matches('input, textarea, select, [contenteditable], .noUi-handle')) return;
         const headings = [...a.querySelectorAll('.tk-body h2, .tk-body h3'),
                           ...a.querySelectorAll('h2, h3')];
         // no heading shown (the presentation view): its first button instead
