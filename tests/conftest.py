@@ -23,6 +23,24 @@ os.environ["TOOLKIT_DATA_DIR"] = _SESSION_DATA
 os.environ.pop("TOOLKIT_WORKSHEETS_DIR", None)
 
 
+def _callbacks_raise() -> None:
+    """ipywidgets catches an exception in a click handler and only logs it (the
+    notebook would show a traceback); in the tests it must fail the test."""
+    from ipywidgets.widgets.widget import CallbackDispatcher
+
+    def call(self, *args, **kwargs):
+        value = None
+        for callback in self.callbacks:
+            result = callback(*args, **kwargs)
+            value = result if result is not None else value
+        return value
+
+    CallbackDispatcher.__call__ = call
+
+
+_callbacks_raise()
+
+
 def pytest_sessionfinish(session, exitstatus):  # noqa: ARG001
     shutil.rmtree(_SESSION_DATA, ignore_errors=True)
 

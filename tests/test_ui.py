@@ -241,6 +241,41 @@ def test_blank_worksheets_made_in_a_session_carry_the_couples_names(app):
     assert fields["name.a"]["/V"] == "Noa" and fields["name.b"]["/V"] == "Sami"
 
 
+def test_dollar_signs_are_shown_literally_never_typeset():
+    """The notebook typesets $...$ as mathematics: text from people keeps its dollars."""
+    from toolkit.ui.common import error_html, esc
+
+    html = esc("costs $5 and $x$ <b>")
+    assert "$" not in html  # every dollar is an entity inside a span the typesetter skips
+    assert html.count('<span class="tex2jax_ignore mathjax_ignore">&#36;</span>') == 3
+    assert "&lt;b&gt;" in html and "<b>" not in html
+    assert esc("line one\nline two") == "line one<br>line two"
+    assert "&#36;" in error_html("$x$") and 'role="alert"' in error_html("x")
+
+
+def test_a_hostile_name_renders_as_text_in_every_view(data_dir, content):
+    store = Store(data_dir, content=content)
+    app = SessionApp(store=store)
+    app.name_a.value, app.name_b.value = HOSTILE, "Sami"
+    app.create_button.click()
+    for step in ("spectrum_a", "spectrum_b", "profiles", "origins", "plan", "finish"):
+        app.go_to(step)
+        if step == "profiles":
+            app.views["profiles"].reveal()
+        shown = [app.header.value, app.status.value]
+        stack = [app.body]
+        while stack:
+            widget = stack.pop()
+            stack += list(getattr(widget, "children", ()))
+            if hasattr(widget, "value") and isinstance(widget.value, str):
+                shown.append(widget.value)
+        text = "\n".join(shown)
+        assert "<img src=x" not in text and "<script>" not in text, step
+        assert "$x$" not in text, step
+        assert "&lt;img src=x onerror=alert(1)&gt;" in text or step == "plan", step
+    store.close()
+
+
 def test_origins_resonance_notes_and_summary(app):
     app.go_to("origins")
     view = app.views["origins_a"].sections[0]
@@ -426,3 +461,14 @@ def test_binder_sessions_warn_and_offer_downloads(data_dir, content, monkeypatch
     assert exported["sessions"][0]["answers"][0]["value"] == -1
     app.export_report()
     assert "data:application/pdf;base64," in app.downloads.value
+
+
+def test_a_click_handler_that_raises_fails_the_test():
+    """ipywidgets would only log it; the suite's conftest makes it fail loudly, so a
+    button whose action breaks can never pass unnoticed."""
+    import ipywidgets as w
+
+    button = w.Button(description="Broken")
+    button.on_click(lambda _: 1 / 0)
+    with pytest.raises(ZeroDivisionError):
+        button.click()
