@@ -158,6 +158,16 @@ class SessionApp(View):
         self.go(0)
         self.warm_up = warm_up_in_background()
 
+    def describe(self) -> str:
+        titles = [label.split(" ", 1)[1] for label, _ in self._step_labels()]
+        where = f"step {self.step_index + 1}, {titles[self.step_index]}"
+        couple = ""
+        if self.model is not None:
+            names = self.model.names()
+            couple = f" with {names['a']} and {names['b']}, session {self.model.info.number}"
+        return (f"Couples' session app{couple}: {len(titles)} steps ({', '.join(titles)}); "
+                f"now at {where}.")
+
     # --- opening ------------------------------------------------------------------
 
     @classmethod

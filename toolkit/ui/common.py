@@ -131,8 +131,19 @@ class View:
             self._unsubscribe()
             self._unsubscribe = None
 
+    def describe(self) -> str:
+        """One line saying what the view shows: the notebook's text in place of the
+        widgets wherever they cannot be drawn (a saved notebook before it is run, a
+        text-only viewer), and what the notebooks' checked cells compare."""
+        return type(self).__name__
+
     def _repr_mimebundle_(self, **kwargs: object) -> dict:
-        return self.widget._repr_mimebundle_(**kwargs)
+        bundle = self.widget._repr_mimebundle_(**kwargs)
+        if isinstance(bundle, tuple):  # (data, metadata)
+            bundle[0]["text/plain"] = self.describe()
+        elif isinstance(bundle, dict):
+            bundle["text/plain"] = self.describe()
+        return bundle
 
 
 _CSS = """

@@ -106,6 +106,13 @@ class OriginsView(View):
         self._heading()
         self.listen(model, self._changed)
 
+    def describe(self) -> str:
+        name = self.model.names()[self.partner]
+        marked = sum(1 for s in self.sections
+                     if self.model.data.origin(self.partner, s.section.id)[0] is not None)
+        return (f"{self.model.content.origins.title}, for {name} alone: "
+                f"{len(self.sections)} sections, {marked} marked.")
+
     def _changed(self, change: Change) -> None:
         if change.kind == "answer" and change.key in self._by_key:
             view, fld = self._by_key[change.key]
@@ -133,6 +140,13 @@ class OriginsSummary(View):
         self.widget = w.HTML()
         self.listen(model, self._changed)
         self.refresh()
+
+    def describe(self) -> str:
+        data, names = self.model.data, self.model.names()
+        shared = sum(1 for p in PARTNERS for s in self.model.content.origins.sections
+                     if data.origin(p, s.id)[1].strip() and data.shared(p, s.id))
+        return (f"What resonates for {names['a']} and {names['b']}, side by side; "
+                f"{shared} note{'s' if shared != 1 else ''} shared.")
 
     def _changed(self, change: Change) -> None:
         if change.kind == "couple" or (change.kind == "answer" and change.worksheet == "origins"):

@@ -204,6 +204,14 @@ class PlanView(View):
             self._show_date(section_id, data.plan_value(section_id))
         self.listen(model, self._changed)
 
+    def describe(self) -> str:
+        names = self.model.names()
+        rows = sum(len(table.cells) for table in self.tables.values())
+        dates = [self.model.data.plan_value(s) for s in self.dates]
+        review = next((d for d in dates if d), "not set")
+        return (f"{self.model.content.boundaries.title} for {names['a']} and {names['b']}: "
+                f"{len(self.tables)} tables, {rows} rows; review date {review}.")
+
     def _show_date(self, section_id: str, value: str | None) -> None:
         picker = self.dates[section_id]
         if picker.value == _date(value):

@@ -117,6 +117,14 @@ class ProfileView(PictureView, View):
         self.listen(model, self._changed)
         self.hide()
 
+    def describe(self) -> str:
+        names = self.model.names()
+        if not self.revealed:
+            return f"Both profiles, {names['a']}'s and {names['b']}'s: hidden until revealed."
+        readings = "; ".join(f"{row.name} {row.reading_text}"
+                             for row in self.model.scores.summary.itertuples())
+        return f"Both profiles, side by side: {readings}."
+
     def _show(self, revealed: bool) -> None:
         self.revealed = revealed
         self.hidden_note.layout.display = "none" if revealed else ""

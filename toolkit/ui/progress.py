@@ -93,6 +93,13 @@ class ProgressView(PictureView, View):
         self.listen(model, self._changed)
         self.hide()
 
+    def describe(self) -> str:
+        names = self.model.names()
+        sessions = len(self.model.history())
+        state = "shown" if self.revealed else "hidden until revealed"
+        return (f"Progress for {names['a']} and {names['b']} across {sessions} "
+                f"session{'s' if sessions != 1 else ''}: {state}.")
+
     def _show(self, revealed: bool) -> None:
         self.revealed = revealed
         self.hidden_note.layout.display = "none" if revealed else ""

@@ -154,6 +154,12 @@ class SpectrumView(View):
         self._show_all()
         self.listen(model, self._changed)
 
+    def describe(self) -> str:
+        name = self.model.names()[self.partner]
+        done = sum(1 for view in self.items if view.value is not None)
+        return (f"{self.model.content.spectrum.title} for {name}: {len(self.items)} items, "
+                f"{done} answered.")
+
     @property
     def shown_items(self) -> list[SpectrumItemView]:
         """The item views in the order this partner sees them."""
