@@ -195,6 +195,23 @@ def test_scale_must_be_minus_three_to_three(worksheet_copy):
     assert "-3 to 3" in message and "got -3..5" in message
 
 
+@pytest.mark.parametrize(("change", "field", "words"), [
+    ({"min": 1}, "min", "resonance must run from 0 to 3, got 1..3"),
+    ({"min": -1}, "min", "resonance must run from 0 to 3, got -1..3"),
+    ({"max": 4}, "max", "resonance must run from 0 to 3, got 0..4"),
+    ({"max": 2}, "max", "resonance must run from 0 to 3, got 0..2"),
+    ({"labels": ["Not at all", "A little", "Very much"]}, "labels",
+     "needs 4 labels, one per point, got 3"),
+    ({"labels": ["Not at all", "A little", "Some", "Quite a bit", "Very much"]}, "labels",
+     "needs 4 labels, one per point, got 5"),
+])
+def test_resonance_scale_bounds_and_labels_are_checked(worksheet_copy, change, field, words):
+    _mutate(worksheet_copy, "origins", lambda d: d["resonance"].update(change))
+    message = _error(worksheet_copy)
+    assert "item 'resonance'" in message and f"field '{field}'" in message
+    assert words in message
+
+
 def test_empty_statement(worksheet_copy):
     _mutate(worksheet_copy, "spectrum", lambda d: d["items"][5].update(middle="   "))
     message = _error(worksheet_copy)
