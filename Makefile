@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: lab app test lint bench mutate clean-venv
+.PHONY: lab app workshop test lint bench mutate clean-venv
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ lab: $(STAMP)
 app: $(STAMP)
 	$(BIN)/python -m toolkit demo --quiet
 	$(BIN)/voila --Voila.ip=127.0.0.1 notebooks/01_couple_session.ipynb
+
+# A workshop of six invented couples, served on this laptop only (127.0.0.1): open the
+# printed links. A real workshop: python -m toolkit workshop create/serve (see README).
+workshop: $(STAMP)
+	$(BIN)/python -m toolkit workshop demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

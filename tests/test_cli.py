@@ -27,7 +27,7 @@ def test_every_command_has_help():
     sub = next(a for a in parser._actions if a.dest == "command")
     assert set(sub.choices) == {"where", "demo", "list", "show", "export", "import", "delete",
                                 "report", "blank", "import-form", "sessions", "progress",
-                                "session", "handout", "homework", "notebooks"}
+                                "session", "handout", "homework", "notebooks", "workshop"}
     for name, p in sub.choices.items():
         assert p.format_help().startswith("usage: python -m toolkit " + name)
 

@@ -213,7 +213,7 @@ def _legacy_store(data_dir: Path) -> Path:
     return path
 
 
-STEPS = ["0001_initial", "0002_carried_plan_rows", "0003_session_worksheets"]
+STEPS = ["0001_initial", "0002_carried_plan_rows", "0003_session_worksheets", "0004_workshops"]
 
 
 def test_pending_steps_are_reported_without_writing(data_dir):
@@ -222,8 +222,7 @@ def test_pending_steps_are_reported_without_writing(data_dir):
     path = _legacy_store(data_dir)
     before = digest(path)
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-    assert [m.name for m in pending(conn)] == ["0002_carried_plan_rows",
-                                               "0003_session_worksheets"]
+    assert [m.name for m in pending(conn)] == STEPS[1:]
     conn.close()
     assert digest(path) == before
 

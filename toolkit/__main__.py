@@ -387,6 +387,108 @@ def cmd_import_form(args: argparse.Namespace) -> None:
     print(f"imported the form into {args.couple}, session {info.number}")
 
 
+# --- workshops --------------------------------------------------------------------------
+
+def cmd_workshop(args: argparse.Namespace) -> None:
+    from .workshop import Workshops
+
+    action = args.workshop_command
+    if action == "demo":
+        from .workshop.room import seed_demo_workshop
+
+        with _store(args) as store:
+            args.name = seed_demo_workshop(Workshops(store)).name
+        return _serve_workshop(args)
+    if action == "serve":
+        return _serve_workshop(args)
+    with _store(args) as store:
+        workshops = Workshops(store)
+        if action == "create":
+            w = workshops.create(args.name, args.date)
+            print(f"created workshop '{w.name}' on {w.date}; serve it with: "
+                  f"python -m toolkit workshop serve {_quoted(w.name)}")
+        elif action == "list":
+            found = workshops.all()
+            if not found:
+                print("no workshops yet; create one with: python -m toolkit workshop create NAME")
+            for w in found:
+                members = len(workshops.members(w.id))
+                print(f"{w.id}\t{w.date}\t{w.state}\t{members} couple"
+                      f"{'' if members == 1 else 's'}\t{w.name}")
+        elif action == "close":
+            w = workshops.close(args.name)
+            print(f"closed '{w.name}': every link it handed out has stopped working")
+        elif action == "export":
+            _export_workshop(store, workshops, args)
+        elif action == "delete":
+            w = workshops.get(args.name)
+            _confirm(args, f"workshop '{w.name}' and every couple in it")
+            gone = workshops.delete(w.id)
+            print(f"deleted workshop '{w.name}' and its {len(gone)} couple"
+                  f"{'' if len(gone) == 1 else 's'}")
+
+
+def _quoted(name: str) -> str:
+    import shlex
+
+    return shlex.quote(name)
+
+
+def _export_workshop(store: Store, workshops, args: argparse.Namespace) -> None:  # noqa: ANN001
+    """Every couple's take-home report (shared notes only), one PDF each, in a folder."""
+    from .report import session_report
+    from .scoring import score_session
+
+    w = workshops.get(args.name)
+    folder = Path(args.output or f"{w.id}-reports").expanduser()
+    if folder.exists() and any(folder.iterdir()):
+        raise UserError(f"{folder}: the folder is not empty; choose another with -o, nothing "
+                        "was written")
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    members = workshops.members(w.id)
+    for member in members:
+        data = store.load_session(member.session_id)
+        content = store.content_of(data.info)
+        scores = score_session(content.spectrum, data)
+        pdf = _with_warnings(lambda c=content, d=data, s=scores: session_report(
+            c, d, s, reader="couple"))
+        _write(pdf, str(folder / f"{member.couple.id}-workshop-report.pdf"))
+    print(f"wrote {len(members)} report{'' if len(members) == 1 else 's'} to {folder}")
+
+
+def _serve_workshop(args: argparse.Namespace) -> None:
+    from .workshop.server import WorkshopServer
+
+    store = _store(args)
+    try:
+        server = WorkshopServer(store, args.name, address=args.address, port=args.port)
+    except OSError as exc:
+        store.close()
+        raise UserError(f"cannot listen on {args.address}:{args.port} ({exc.strerror}); "
+                        "choose another with --port") from None
+    except BaseException:
+        store.close()
+        raise
+    shared = args.address not in ("127.0.0.1", "localhost", "::1")
+    print(f"Workshop '{server.room.workshop.name}'")
+    if shared:
+        print(f"Listening on {args.address}: ANYONE on this network can reach the join page.\n"
+              "Use it only on the room's own network, and close the workshop at the end.")
+    else:
+        print("Listening on this laptop only (127.0.0.1): phones cannot reach it. To let the "
+              "room join, serve with --address 0.0.0.0 on the room's network.")
+    print(f"\n  Join page (for the room):      {server.url}")
+    print(f"  Projector view (shared screen): {server.projector_url}")
+    print(f"  Facilitator page (yours alone): {server.facilitator_url}")
+    print("\nStop with Ctrl+C. Answers are saved as they are given.", flush=True)
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        store.close()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m toolkit",
@@ -495,6 +597,33 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", help="a PDF made with 'blank --fillable' and filled in")
     p.add_argument("--couple", required=True, help="couple id to add the session to")
     p.set_defaults(func=cmd_import_form)
+
+    p = sub.add_parser("workshop", help="run a workshop: many couples on their phones, one "
+                       "anonymous picture on the projector")
+    w = p.add_subparsers(dest="workshop_command", metavar="ACTION", required=True)
+    q = w.add_parser("create", help="create a workshop")
+    q.add_argument("name", help="the workshop's name, e.g. 'Spring workshop'")
+    q.add_argument("--date", help="YYYY-MM-DD (default: today)")
+    w.add_parser("list", help="list workshops")
+    q = w.add_parser("serve", help="serve a workshop's pages (join, phones, projector)")
+    q.add_argument("name")
+    q.add_argument("--address", default="127.0.0.1",
+                   help="address to listen on (default 127.0.0.1, this laptop only; "
+                        "0.0.0.0 shares it on the room's network)")
+    q.add_argument("--port", type=int, default=8765)
+    q = w.add_parser("demo", help="serve a demo workshop of six invented couples (made "
+                     "once, then reused)")
+    q.add_argument("--address", default="127.0.0.1")
+    q.add_argument("--port", type=int, default=8765)
+    q = w.add_parser("close", help="close a workshop: every link stops working")
+    q.add_argument("name")
+    q = w.add_parser("export", help="write every couple's report (PDF) into a folder")
+    q.add_argument("name")
+    q.add_argument("-o", "--output", metavar="DIR")
+    q = w.add_parser("delete", help="delete a workshop and every couple in it, for good")
+    q.add_argument("name")
+    q.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    p.set_defaults(func=cmd_workshop)
 
     p = sub.add_parser("delete", help="delete a couple (or everything) for good")
     p.add_argument("couple", nargs="?", help="couple id (see 'list')")

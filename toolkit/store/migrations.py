@@ -77,12 +77,44 @@ def _content_versions(conn: sqlite3.Connection) -> None:
     conn.execute("ALTER TABLE sessions ADD COLUMN options TEXT NOT NULL DEFAULT '{}'")
 
 
+def _workshops(conn: sqlite3.Connection) -> None:
+    # A workshop's couples are ordinary couples, tagged; tokens are kept as digests only,
+    # so the file alone opens no one's pages.
+    conn.execute("""
+        CREATE TABLE workshops (
+            id TEXT PRIMARY KEY,
+            name TEXT NOT NULL,
+            date TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open',
+            open_parts TEXT NOT NULL DEFAULT '["spectrum"]',
+            created_at TEXT NOT NULL
+        )""")
+    conn.execute("""
+        CREATE TABLE workshop_couples (
+            workshop_id TEXT NOT NULL REFERENCES workshops(id) ON DELETE CASCADE,
+            couple_id TEXT NOT NULL UNIQUE REFERENCES couples(id) ON DELETE CASCADE,
+            joined_at TEXT NOT NULL,
+            revealed_a INTEGER NOT NULL DEFAULT 0,
+            revealed_b INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (workshop_id, couple_id)
+        )""")
+    conn.execute("""
+        CREATE TABLE workshop_tokens (
+            digest TEXT PRIMARY KEY,
+            workshop_id TEXT NOT NULL REFERENCES workshops(id) ON DELETE CASCADE,
+            couple_id TEXT REFERENCES couples(id) ON DELETE CASCADE,
+            role TEXT NOT NULL
+        )""")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration("0001_initial", "couples, sessions, plan rows and answers", _initial),
     Migration("0002_carried_plan_rows", "plan rows remember the session they were carried "
               "from", _carried_rows),
     Migration("0003_session_worksheets", "sessions record the worksheet versions they were "
               "answered with, and their options", _content_versions),
+    Migration("0004_workshops", "workshops, their couples and their private links",
+              _workshops),
 )
 
 NAMES = tuple(m.name for m in MIGRATIONS)

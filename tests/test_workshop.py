@@ -1,0 +1,459 @@
+"""Workshop mode without a browser: links, privacy between couples and partners, the
+room's anonymous picture, closing and deleting, and the command line. The server
+listens on 127.0.0.1 only, on a free port."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+
+from toolkit.responses import AnswerKey
+from toolkit.store import Store
+from toolkit.workshop import K_MIN, WorkshopError, Workshops, room_picture
+from toolkit.workshop.room import TOKEN_BYTES
+from toolkit.workshop.server import WorkshopServer
+
+HOSTILE = "<img src=x onerror=alert(1)>"
+
+
+class Client:
+    """Plain HTTP against the server, the way a phone's browser talks to it."""
+
+    def __init__(self, base: str) -> None:
+        parts = urlsplit(base)
+        self.host, self.port = parts.hostname, parts.port
+
+    def request(self, method: str, path: str, body: bytes | None = None,
+                headers: dict | None = None) -> tuple[int, dict, bytes]:
+        conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
+        try:
+            conn.request(method, path, body=body, headers=headers or {})
+            response = conn.getresponse()
+            return response.status, dict(response.getheaders()), response.read()
+        finally:
+            conn.close()
+
+    def get(self, path: str) -> tuple[int, str]:
+        status, _, body = self.request("GET", path)
+        return status, body.decode("utf-8", "replace")
+
+    def form(self, path: str, fields: dict) -> tuple[int, dict, str]:
+        status, headers, body = self.request(
+            "POST", path, urlencode(fields).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded"})
+        return status, headers, body.decode("utf-8", "replace")
+
+    def answer(self, token: str, **payload) -> tuple[int, dict]:
+        status, _, body = self.request("POST", f"/p/{token}/answer", json.dumps(payload).encode(),
+                                       {"Content-Type": "application/json"})
+        return status, json.loads(body)
+
+    def join(self, a: str, b: str) -> tuple[str, str]:
+        """A couple joins; returns (A's token, B's token) as their phones would get them."""
+        status, headers, _ = self.form("/join", {"a": a, "b": b})
+        assert status == 303, status
+        location = headers["Location"]
+        token_a = re.match(r"p/([\w-]+)/\?pair=([\w-]+)$", location).group(1)
+        pair = location.rsplit("=", 1)[1]
+        status, headers, _ = self.form(f"/pair/{pair}/", {})
+        assert status == 303
+        token_b = re.search(r"p/([\w-]+)/$", headers["Location"]).group(1)
+        return token_a, token_b
+
+
+@pytest.fixture
+def store(data_dir):
+    with Store(data_dir) as s:
+        yield s
+
+
+@pytest.fixture
+def served(store):
+    Workshops(store).create("Spring workshop", "2026-12-01")
+    with WorkshopServer(store, "Spring workshop", port=0, join_limit=100) as server:
+        yield server, Client(server.url)
+
+
+def answer_all(client: Client, token: str, spectrum, position: int = 1) -> None:
+    for item in spectrum.items:
+        status, body = client.answer(token, worksheet="spectrum", item=item.id,
+                                     field="position", value=position)
+        assert status == 200, body
+
+
+def token_of(url: str) -> str:
+    return url.rstrip("/").rsplit("/", 1)[1]
+
+
+# --- links ---------------------------------------------------------------------------
+
+def test_links_carry_192_bit_tokens_and_the_file_keeps_only_digests(store, data_dir):
+    workshops = Workshops(store)
+    w = workshops.create("Evening")
+    tokens = [workshops.facilitator_link(w.id), workshops.projector_link(w.id)]
+    for n in range(5):
+        _, a, pair = workshops.join(w.id, f"A{n}", f"B{n}")
+        tokens += [a, pair, workshops.redeem_pair(pair)]
+    assert TOKEN_BYTES * 8 >= 128
+    assert all(len(t) >= 32 and re.fullmatch(r"[\w-]+", t) for t in tokens)
+    assert len(set(tokens)) == len(tokens)
+    raw = b"".join(p.read_bytes() for p in data_dir.glob("sessions.sqlite3*"))
+    assert not any(t.encode() in raw for t in tokens)  # a stolen file opens nothing
+
+
+def test_a_pairing_link_works_once_and_replaces_nothing_else(store):
+    workshops = Workshops(store)
+    w = workshops.create("Evening")
+    member, token_a, pair = workshops.join(w.id, "Ana", "Ben")
+    token_b = workshops.redeem_pair(pair)
+    assert workshops.resolve(token_b).role == "b"
+    with pytest.raises(WorkshopError, match="not valid"):
+        workshops.redeem_pair(pair)
+    assert workshops.resolve(token_a).couple_id == member.couple.id
+    assert workshops.resolve(token_b).session_id == member.session_id
+
+
+def test_a_lost_link_is_replaced_and_the_old_one_stops(store):
+    workshops = Workshops(store)
+    w = workshops.create("Evening")
+    member, token_a, _ = workshops.join(w.id, "Ana", "Ben")
+    fresh = workshops.new_partner_link(member.couple.id, "a")
+    assert workshops.resolve(fresh).role == "a"
+    with pytest.raises(WorkshopError, match="not valid"):
+        workshops.resolve(token_a)
+
+
+# --- the room's picture ------------------------------------------------------------------
+
+def test_an_item_is_shown_only_once_five_couples_have_answered(content):
+    first, second = content.spectrum.items[:2]
+    answers = {
+        first.id: [(f"c{n}", p) for n, p in enumerate([-3, -3, 0, 2])],  # 4 couples
+        second.id: [("c0", -2), ("c0", 2), ("c1", 0), ("c2", 0), ("c3", 1), ("c4", 3)],
+    }
+    picture = room_picture(content, answers, couples_joined=6)
+    strips = {s.item.id: s for s in picture.strips}
+    assert K_MIN == 5
+    assert strips[first.id].waiting and strips[first.id].counts == {}
+    assert strips[first.id].couples == 4
+    shown = strips[second.id]
+    assert not shown.waiting and shown.couples == 5 and shown.people == 6
+    assert shown.counts == {-3: 0, -2: 1, -1: 0, 0: 2, 1: 1, 2: 1, 3: 1}
+    # mean 4/6; spread = sqrt(sum of squared distances / 6), worked out by hand
+    values = [-2, 2, 0, 0, 1, 3]
+    mean = sum(values) / 6
+    assert shown.spread == pytest.approx((sum((v - mean) ** 2 for v in values) / 6) ** 0.5)
+    assert [s.item.id for s in picture.most_spread] == [second.id]
+    assert all(s.waiting for s in picture.strips[2:])
+
+
+def test_the_most_spread_items_come_first_and_ties_keep_worksheet_order(content):
+    items = content.spectrum.items
+    same = [(f"c{n}", 0) for n in range(5)]
+    wide = [(f"c{n}", p) for n, p in enumerate([-3, 3, -3, 3, 0])]
+    some = [(f"c{n}", p) for n, p in enumerate([-1, 1, 0, 0, 0])]
+    answers = {items[0].id: same, items[1].id: some, items[2].id: wide, items[3].id: some}
+    picture = room_picture(content, answers, couples_joined=5)
+    assert [s.item.id for s in picture.most_spread] == [items[2].id, items[1].id, items[3].id]
+
+
+# --- pages and privacy -------------------------------------------------------------------
+
+def test_twelve_couples_see_only_their_own(served, content):
+    """With 12 couples joined, no link opens another couple's names, answers or PDF, by
+    editing the URL or by replaying a request with another couple's details."""
+    server, client = served
+    couples = []
+    for n in range(12):
+        a, b = f"Alpha{n:02d}", f"{HOSTILE}Beta{n:02d}"
+        couples.append((a, b, *client.join(a, b)))
+    # every couple answers, so the projector has a room to show
+    for n, (_, _, ta, tb) in enumerate(couples):
+        answer_all(client, ta, content.spectrum, position=n % 7 - 3)
+        answer_all(client, tb, content.spectrum, position=(n + 3) % 7 - 3)
+        status, _ = client.answer(ta, worksheet="safety", item="fear", field="answer",
+                                  value="never")
+        assert status == 200
+
+    for n, (a, b, ta, tb) in enumerate(couples):
+        for token, _own in ((ta, a), (tb, b)):
+            status, page = client.get(f"/p/{token}/")
+            assert status == 200
+            assert f"Alpha{n:02d}" in page
+            others = [x for m, c in enumerate(couples) if m != n for x in c[:2]]
+            assert not any(re.sub(r"<.*>", "", o) in page for o in others)
+            assert HOSTILE not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+            for path in ("profile.png", "report.pdf", "my-report.pdf"):
+                assert client.get(f"/p/{token}/{path}")[0] == 403  # nobody revealed yet
+        # one character changed: nothing opens, and the answer is not saved anywhere
+        for token in (ta, tb):
+            wrong = token[:-1] + ("A" if token[-1] != "A" else "B")
+            assert client.get(f"/p/{wrong}/")[0] == 404
+            assert client.answer(wrong, worksheet="spectrum", item="asking_for_help",
+                                 field="position", value=3)[0] == 404
+
+    # a replayed request naming another partner or couple still writes only the sender's
+    _, _, ta0, _ = couples[0]
+    store = server.room.store
+    member1 = Workshops(store).members(server.room.workshop_id)[1]
+    before = store.load_session(member1.session_id).answers
+    status, body = client.answer(ta0, worksheet="spectrum", item="asking_for_help",
+                                 field="position", value=-3, partner="b",
+                                 couple=member1.couple.id, session=member1.session_id)
+    assert status == 200 and body["saved"] == -3
+    member0 = Workshops(store).members(server.room.workshop_id)[0]
+    data0 = store.load_session(member0.session_id)
+    assert data0.spectrum("a")["asking_for_help"] == -3
+    assert data0.spectrum("b")["asking_for_help"] == 0  # B's own answer, untouched
+    assert store.load_session(member1.session_id).answers == before
+
+    # roles do not cross: a partner's token opens no facilitator or projector page
+    fac, proj = token_of(server.facilitator_url), token_of(server.projector_url)
+    for token in (ta0, proj):
+        assert client.get(f"/f/{token}/")[0] == 404
+        assert client.get(f"/f/{token}/reports.zip")[0] == 404
+    assert client.get(f"/r/{ta0}/")[0] == 404
+    assert client.get(f"/p/{fac}/")[0] == 404
+
+    # the projector: the whole room, and no names, no couple ids
+    status, page = client.get(f"/r/{proj}/")
+    assert status == 200
+    status, room = client.get(f"/r/{proj}/room.json")
+    data = json.loads(room)
+    assert data["joined"] == 12
+    everyone = [x for c in couples for x in c[:2]] + [m.couple.id for m in Workshops(
+        store).members(server.room.workshop_id)]
+    for text in (page, room):
+        assert not any(re.sub(r"<.*>", "", x) in text for x in everyone)
+        assert "Beta" not in text and "Alpha" not in text
+    shown = [i for i in data["items"] if not i["waiting"]]
+    assert len(shown) == len(content.spectrum.items)
+    assert all(sum(i["counts"]) == 24 for i in shown)
+
+    # the facilitator sees names, escaped
+    status, page = client.get(f"/f/{fac}/")
+    assert status == 200 and "Alpha11" in page and HOSTILE not in page
+
+
+def test_a_partner_never_sees_the_others_private_note(served):
+    server, client = served
+    ta, tb = client.join("Ana", "Ben")
+    fac = token_of(server.facilitator_url)
+    status, body = client.answer(ta, worksheet="origins", item="past_hurts", field="notes",
+                                 value="mine alone")
+    assert status == 403 and "not open yet" in body["error"]  # the facilitator opens it
+    assert client.form(f"/f/{fac}/open", {"part": "origins"})[0] == 303
+    assert client.answer(ta, worksheet="origins", item="past_hurts", field="notes",
+                         value="my secret <b>note</b>")[0] == 200
+    assert "my secret" not in client.get(f"/p/{tb}/")[1]
+    assert "my secret" in client.get(f"/p/{ta}/")[1]
+    client.answer(ta, worksheet="origins", item="past_hurts", field="shared", value=True)
+    page = client.get(f"/p/{tb}/")[1]
+    assert "my secret &lt;b&gt;note&lt;/b&gt;" in page and "<b>note" not in page
+
+
+def test_reveal_needs_both_and_then_shows_the_profiles_and_reports(served, content):
+    import io
+
+    from pypdf import PdfReader
+
+    server, client = served
+    ta, tb = client.join("Ana", "Ben")
+    answer_all(client, ta, content.spectrum, 2)
+    assert "When you and <bdi>Ben</bdi> have both answered" in client.get(f"/p/{ta}/")[1]
+    answer_all(client, tb, content.spectrum, -1)
+    assert "ready to see our profiles</button>" in client.get(f"/p/{ta}/")[1]
+    assert client.form(f"/p/{ta}/reveal", {})[0] == 303
+    assert "Waiting for <bdi>Ben</bdi> to tap reveal" in client.get(f"/p/{ta}/")[1]
+    assert client.get(f"/p/{ta}/profile.png")[0] == 403
+    client.form(f"/p/{tb}/reveal", {})
+    page = client.get(f"/p/{ta}/")[1]
+    assert 'src="profile.png"' in page and "Where you differ most" in page
+    status, headers, png = client.request("GET", f"/p/{tb}/profile.png")
+    assert status == 200 and png.startswith(b"\x89PNG") and headers["Content-Type"] == "image/png"
+    status, headers, pdf = client.request("GET", f"/p/{ta}/report.pdf")
+    assert status == 200 and pdf.startswith(b"%PDF")
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Ana" in text and "Ben" in text
+
+
+def test_an_answer_of_concern_holds_the_reveal_until_the_facilitator_has_spoken(served,
+                                                                                content):
+    server, client = served
+    ta, tb = client.join("Ana", "Ben")
+    answer_all(client, ta, content.spectrum)
+    answer_all(client, tb, content.spectrum)
+    client.answer(tb, worksheet="safety", item="fear", field="answer", value="often")
+    for token in (ta, tb):  # the same neutral words on both phones
+        page = client.get(f"/p/{token}/")[1]
+        assert "Your facilitator will come by before you compare" in page
+        assert "ready to see our profiles" not in page
+        assert "often" not in page.split("Your two profiles")[1]
+    fac = token_of(server.facilitator_url)
+    page = client.get(f"/f/{fac}/")[1]
+    assert "Speak with each partner on their own" in page
+    couple = re.search(r'name="couple" value="([^"]+)"', page).group(1)
+    assert client.form(f"/f/{fac}/confirm", {"couple": couple})[0] == 303
+    assert "ready to see our profiles" in client.get(f"/p/{ta}/")[1]
+
+
+def test_a_bad_answer_is_refused_in_words_and_nothing_is_overwritten(served):
+    server, client = served
+    ta, _ = client.join("Ana", "Ben")
+    assert client.answer(ta, worksheet="spectrum", item="asking_for_help", field="position",
+                         value=2)[0] == 200
+    for value, words in ((7, "out of range -3..3"), ("lots", "expected a whole number"),
+                         (None, None)):
+        status, body = client.answer(ta, worksheet="spectrum", item="asking_for_help",
+                                     field="position", value=value)
+        if words:
+            assert status == 400 and words in body["error"] and "not saved" in body["error"]
+    status, body = client.answer(ta, worksheet="diary", item="x", field="y", value=1)
+    assert status == 400 and "unknown worksheet" in body["error"]
+    status, _, raw = client.request("POST", f"/p/{ta}/answer", b"{not json",
+                                    {"Content-Type": "application/json"})
+    assert status == 400 and b"could not be read" in raw
+    status, body = client.answer(ta, worksheet="origins", item="past_hurts", field="notes",
+                                 value="x" * 10)
+    assert status == 403
+
+
+def test_the_server_exposes_the_workshop_and_nothing_else(served):
+    server, client = served
+    assert server.sockets[0].getsockname()[0] == "127.0.0.1"
+    for path in ("/api/contents", "/api/kernels", "/lab", "/tree", "/notebooks/",
+                 "/static/../pyproject.toml", "/static/workshop.py", "/files/",
+                 "/p/", "/f/", "/.git/config"):
+        status, page = client.get(path)
+        assert status == 404, path
+        assert "Traceback" not in page
+    status, headers, _ = client.request("GET", "/")
+    assert "script-src 'self'" in headers["Content-Security-Policy"]
+    assert "default-src 'none'" in headers["Content-Security-Policy"]
+    assert headers["Referrer-Policy"] == "no-referrer"
+    assert "Server" not in headers
+    # a form posted from another site's page is refused
+    status, _, _ = client.request("POST", "/join", urlencode({"a": "X", "b": "Y"}).encode(),
+                                  {"Origin": "http://evil.example",
+                                   "Content-Type": "application/x-www-form-urlencoded"})
+    assert status == 403
+    assert Workshops(server.room.store).members(server.room.workshop_id) == []
+
+
+def test_pages_load_nothing_from_other_hosts_and_use_relative_links(served):
+    _, client = served
+    ta, _ = client.join("Ana", "Ben")
+    for path in ("/", f"/p/{ta}/"):
+        page = client.get(path)[1]
+        assert not re.search(r'(src|href|action)="(https?:)?//', page)
+        assert "<script>" not in page and "onerror=" not in page.replace("onerror=alert", "")
+    js = client.get("/static/workshop.js")[1]
+    assert "http://" not in js.replace("http://www.w3.org/2000/svg", "")
+    assert "https://" not in js
+
+
+def test_joining_is_rate_limited_per_address(store):
+    Workshops(store).create("Evening")
+    with WorkshopServer(store, "Evening", port=0, join_limit=3) as server:
+        client = Client(server.url)
+        codes = [client.form("/join", {"a": f"A{n}", "b": f"B{n}"})[0] for n in range(5)]
+    assert codes == [303, 303, 303, 429, 429]
+    assert len(Workshops(store).members("evening")) == 3
+
+
+def test_a_bad_name_is_explained_on_the_join_page(served):
+    _, client = served
+    status, _, page = client.form("/join", {"a": "   ", "b": "Ben"})
+    assert status == 400 and "your name: a name is needed" in page
+    assert 'value="Ben"' in page  # what was typed stays
+
+
+def test_closing_stops_every_link_at_once(served, content):
+    server, client = served
+    ta, tb = client.join("Ana", "Ben")
+    fac, proj = token_of(server.facilitator_url), token_of(server.projector_url)
+    assert client.form(f"/f/{fac}/close", {})[0] == 200
+    for path in (f"/p/{ta}/", f"/p/{tb}/", f"/f/{fac}/", f"/r/{proj}/", f"/r/{proj}/room.json",
+                 f"/p/{ta}/report.pdf", "/"):
+        status, page = client.get(path)
+        assert status in (404, 410), path
+    status, page = client.get(f"/p/{ta}/")
+    assert status == 410 and "This workshop has closed" in page
+    assert client.answer(ta, worksheet="spectrum", item="asking_for_help", field="position",
+                         value=1)[0] == 410
+    assert client.form("/join", {"a": "C", "b": "D"})[0] == 410
+    # the couples stay in the store, ready for a follow-up session
+    assert [c.partner_a for c in server.room.store.couples()] == ["Ana"]
+
+
+def test_deleting_a_workshop_deletes_and_scrubs_its_couples(store, data_dir):
+    workshops = Workshops(store)
+    w = workshops.create("Evening")
+    other = store.create_couple("Kept", "Too")
+    for n in range(3):
+        member, _, _ = workshops.join(w.id, f"Gone{n}", f"Away{n}")
+        store.set_answer(member.session_id, AnswerKey("origins", "a", "past_hurts", 0, "notes"),
+                         f"secret note {n}")
+    assert sorted(workshops.delete(w.id)) == ["gone0-away0", "gone1-away1", "gone2-away2"]
+    assert [c.id for c in store.couples()] == [other.id]
+    assert workshops.all() == []
+    raw = b"".join(p.read_bytes() for p in data_dir.glob("sessions.sqlite3*"))
+    assert b"secret note" not in raw and b"Gone1" not in raw
+
+
+# --- the command line --------------------------------------------------------------------
+
+def cli(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "toolkit", "--data-dir", str(data_dir), *args],
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_the_command_line_creates_lists_exports_closes_and_deletes(data_dir, tmp_path):
+    done = cli(data_dir, "workshop", "create", "Spring workshop", "--date", "2026-12-01")
+    assert done.returncode == 0 and "workshop serve 'Spring workshop'" in done.stdout
+    again = cli(data_dir, "workshop", "create", "Spring workshop")
+    assert again.returncode == 1 and again.stderr.startswith("error: a workshop called")
+    with Store(data_dir) as store:
+        workshops = Workshops(store)
+        for n in range(2):
+            workshops.join("spring-workshop", f"A{n}", f"B{n}")
+    listing = cli(data_dir, "workshop", "list")
+    assert "spring-workshop\t2026-12-01\topen\t2 couples\tSpring workshop" in listing.stdout
+    out = tmp_path / "reports"
+    done = cli(data_dir, "workshop", "export", "Spring workshop", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["a0-b0-workshop-report.pdf",
+                                                     "a1-b1-workshop-report.pdf"]
+    refused = cli(data_dir, "workshop", "export", "Spring workshop", "-o", str(out))
+    assert refused.returncode == 1 and "not empty" in refused.stderr
+    assert cli(data_dir, "workshop", "close", "spring-workshop").returncode == 0
+    assert "closed" in cli(data_dir, "workshop", "list").stdout
+    unknown = cli(data_dir, "workshop", "delete", "Autumn", "--yes")
+    assert unknown.returncode == 1 and "no workshop called 'Autumn'" in unknown.stderr
+    assert "Traceback" not in unknown.stderr
+    gone = cli(data_dir, "workshop", "delete", "Spring workshop", "--yes")
+    assert gone.returncode == 0 and "its 2 couples" in gone.stdout
+    assert "no workshops yet" in cli(data_dir, "workshop", "list").stdout
+
+
+def test_serve_says_who_can_reach_it(data_dir):
+    cli(data_dir, "workshop", "create", "Evening")
+    proc = subprocess.Popen([sys.executable, "-m", "toolkit", "--data-dir", str(data_dir),
+                             "workshop", "serve", "Evening", "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        lines = [proc.stdout.readline() for _ in range(8)]
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    text = "".join(lines)
+    assert "this laptop only (127.0.0.1)" in text
+    assert re.search(r"Join page \(for the room\): +http://127\.0\.0\.1:\d+/\n", text)
+    assert "Facilitator page (yours alone)" in text
