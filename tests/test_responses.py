@@ -232,3 +232,29 @@ def test_items_are_shuffled_unless_the_facilitator_turned_it_off():
     info = SessionInfo(id=1, couple_id="x", number=1, date="")
     assert info.shuffle_items is True
     assert SessionInfo(1, "x", 1, "", options={"shuffle_items": False}).shuffle_items is False
+
+
+@pytest.mark.parametrize("who", ["a", "b", "both", ""])
+def test_a_plan_row_can_be_given_to_either_partner_or_both(content, who):
+    key = K("boundaries", "couple", "small_risks", 1, "who")
+    assert validate_answer(content, key, who) == who
+
+
+def test_a_refused_name_says_which_name_and_why():
+    with pytest.raises(AnswerError) as caught:
+        clean_name("x" * (MAX_NAME + 1), "partner A")
+    assert str(caught.value) == "partner A: text is 81 characters long; the limit is 80"
+    with pytest.raises(AnswerError) as caught:
+        clean_name(42, "partner B")
+    assert str(caught.value) == "partner B: expected text, got int"
+
+
+def test_a_date_of_the_wrong_kind_names_what_was_given():
+    with pytest.raises(AnswerError) as caught:
+        validate_date(20261224, "review date")
+    assert str(caught.value) == "review date: expected a date as YYYY-MM-DD, got int"
+
+
+def test_underscores_around_the_names_are_left_out_of_the_couple_id():
+    assert slugify("__Kim & Kevin__") == "kim-kevin"
+    assert slugify("_ Ana _") == "ana"

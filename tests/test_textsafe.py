@@ -71,3 +71,76 @@ def test_missing_characters_are_named_once_each():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         textsafe.warn_missing(set(), "the report")  # nothing missing: no warning at all
+
+
+TODA = "תודה"  # toda
+
+
+def test_an_arabic_first_paragraph_reads_right_to_left():
+    # Arabic letters are their own bidi class ("AL"), apart from Hebrew's ("R")
+    assert textsafe._is_rtl_paragraph(ARABIC + " Noa") is True
+    lines, rtl = textsafe.visual_lines(ARABIC + " Noa", 1000, len)
+    assert rtl is True  # aligned right in the PDF
+    assert lines[0].startswith("Noa ")  # the Latin name sits left of the Arabic word
+
+
+def test_a_forced_direction_is_used_for_the_whole_line():
+    # a right-to-left base puts the Latin name after (left of) the Hebrew word
+    assert textsafe.visual_order(f"Noa {HEBREW}", base="R") == f"{HEBREW[::-1]} Noa"
+    # a left-to-right base keeps the Hebrew word first, at the left
+    assert textsafe.visual_order(f"{HEBREW} Noa", base="L") == f"{HEBREW[::-1]} Noa"
+
+
+def test_a_forced_right_to_left_base_aligns_the_text_right():
+    assert textsafe.visual_lines(f"Noa {HEBREW}", 1000, len, base="R") == (
+        [f"{HEBREW[::-1]} Noa"], True)
+
+
+def test_every_wrapped_line_keeps_the_paragraphs_direction():
+    # a right-to-left paragraph: lines that start with a Latin name still read
+    # right to left, so the Hebrew word stays at the right of each line
+    text = f"{HEBREW} Noa Avi {TODA} Eli {TODA}"
+    assert textsafe.visual_lines(text, 8, len) == (
+        ["Noa " + HEBREW[::-1], TODA[::-1] + " Avi", TODA[::-1] + " Eli"], True)
+    # a left-to-right paragraph: a later line that starts in Hebrew keeps the
+    # paragraph's left-to-right order instead of flipping on its own
+    assert textsafe.visual_lines(f"Noa\n{HEBREW} Noa", 1000, len) == (
+        ["Noa", f"{HEBREW[::-1]} Noa"], False)
+
+
+def test_a_line_that_exactly_fills_the_width_is_not_broken():
+    text = f"{HEBREW} {TODA}"  # 9 characters
+    assert textsafe.visual_lines(text, 9, len) == ([f"{TODA[::-1]} {HEBREW[::-1]}"], True)
+    assert textsafe.visual_lines(text, 8, len) == ([HEBREW[::-1], TODA[::-1]], True)
+
+
+def test_a_latin_line_before_a_hebrew_one_does_not_drop_the_rest():
+    assert textsafe.visual_lines(f"plain\n{HEBREW}\nend", 1000, len) == (
+        ["plain", HEBREW[::-1], "end"], False)
+
+
+def test_a_no_break_space_never_becomes_a_line_break():
+    # only ordinary spaces are break points; the no-break space stays as typed
+    text = f"{HEBREW}\u00a0{TODA}"
+    assert textsafe.visual_lines(text, 5, len) == ([f"{TODA[::-1]}\u00a0{HEBREW[::-1]}"], True)
+
+
+def test_a_character_without_a_unicode_name_is_still_described():
+    # a private-use character (a custom icon font's glyph) and a control character
+    assert textsafe.describe_chars("\ue000\x07") == (
+        "\x07 (U+0007 unnamed character), \ue000 (U+E000 unnamed character)")
+
+
+def _finish(missing):  # like the report's last step, which names what is missing
+    textsafe.warn_missing(missing, "the report")
+
+
+def _build(missing):  # like a report function the user calls
+    _finish(missing)
+
+
+def test_the_missing_glyphs_warning_points_outside_textsafe():
+    with pytest.warns(MissingGlyphsWarning) as caught:
+        _build({"\ue000"})
+    assert caught[0].filename != textsafe.__file__
+    assert "U+E000 unnamed character" in str(caught[0].message)

@@ -89,6 +89,7 @@ def test_one_step_for_both_when_both_stand_in_the_same_zone():
 def test_where_both_lean_the_same_way():
     item = SPECTRUM.item("asking_for_help")
     text = wording.shared_text(SPECTRUM, row(2, 3), NAMES)
+    assert text["title"] == "Asking for help"  # the heading above the shared item
     assert text["distance"] == "You both lean toward hyper-independence here."
     assert text["prompt"] == item.shared_prompt["right"]
     assert text["positions"].startswith("Noa, you placed yourself at +2 (toward hyper-")
