@@ -457,3 +457,49 @@ def test_serve_says_who_can_reach_it(data_dir):
     assert "this laptop only (127.0.0.1)" in text
     assert re.search(r"Join page \(for the room\): +http://127\.0\.0\.1:\d+/\n", text)
     assert "Facilitator page (yours alone)" in text
+
+
+def test_the_teaching_slides_tell_both_stories_and_cite_their_article():
+    from tests.test_content import SEEDS
+    from toolkit.workshop.server import load_slides
+
+    slides = load_slides()
+    assert [s["title"].split(":")[0] for s in slides] == ["Kim and Kevin", "Alison and Brett"]
+    for slide in slides:
+        assert slide["source"] in SEEDS
+        assert len(slide["text"]) > 200
+
+
+def test_damaged_slides_are_reported_with_the_file(tmp_path):
+    from toolkit.content import ContentError
+    from toolkit.workshop.server import load_slides
+
+    (tmp_path / "workshop.yaml").write_text("slides: [{title: x}]\n")
+    with pytest.raises(ContentError, match=r"workshop\.yaml.*teaching slides needs a 'text'"):
+        load_slides(tmp_path)
+    (tmp_path / "workshop.yaml").write_text("slides: [{title: x\n")
+    with pytest.raises(ContentError, match=r"workshop\.yaml.*cannot be read"):
+        load_slides(tmp_path)
+
+
+def test_behind_a_proxy_prefix_the_pages_and_links_follow_it(store):
+    """A JupyterHub service is reached at /services/NAME/ and sees that prefix; the pages'
+    links are relative, and the join link and QR code use the public address."""
+    Workshops(store).create("Evening")
+    with WorkshopServer(store, "Evening", port=0, base_url="/services/workshop/",
+                        public_url="https://hub.example.org/services/workshop/") as server:
+        assert server.url == "https://hub.example.org/services/workshop/"
+        assert server.facilitator_url.startswith("https://hub.example.org/services/workshop/f/")
+        client = Client(f"http://127.0.0.1:{server.port}/")
+        assert client.get("/")[0] == 404
+        status, page = client.get("/services/workshop/")
+        assert status == 200 and 'action="join"' in page
+        status, headers, _ = client.form("/services/workshop/join", {"a": "Ana", "b": "Ben"})
+        assert status == 303
+        token = re.match(r"p/([\w-]+)/", headers["Location"]).group(1)
+        status, page = client.get(f"/services/workshop/{headers['Location']}")
+        assert status == 200 and "https://hub.example.org/services/workshop/pair/" in page
+        assert client.get("/services/workshop/static/workshop.css")[0] == 200
+        # a refusal's page still finds its style sheet, relative to where it is
+        status, page = client.get(f"/services/workshop/p/{token}/profile.png")
+        assert status == 403 and 'href="../../static/workshop.css"' in page

@@ -461,7 +461,10 @@ def _serve_workshop(args: argparse.Namespace) -> None:
 
     store = _store(args)
     try:
-        server = WorkshopServer(store, args.name, address=args.address, port=args.port)
+        server = WorkshopServer(store, args.name, address=args.address, port=args.port,
+                                join_limit=args.join_limit,
+                                base_url=getattr(args, "base_url", "/"),
+                                public_url=getattr(args, "public_url", None))
     except OSError as exc:
         store.close()
         raise UserError(f"cannot listen on {args.address}:{args.port} ({exc.strerror}); "
@@ -471,6 +474,9 @@ def _serve_workshop(args: argparse.Namespace) -> None:
         raise
     shared = args.address not in ("127.0.0.1", "localhost", "::1")
     print(f"Workshop '{server.room.workshop.name}'")
+    if getattr(args, "public_url", None):
+        print(f"Behind the proxy at {args.public_url}: ANYONE who can reach that address can "
+              "open the join page.")
     if shared:
         print(f"Listening on {args.address}: ANYONE on this network can reach the join page.\n"
               "Use it only on the room's own network, and close the workshop at the end.")
@@ -611,10 +617,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help="address to listen on (default 127.0.0.1, this laptop only; "
                         "0.0.0.0 shares it on the room's network)")
     q.add_argument("--port", type=int, default=8765)
+    q.add_argument("--join-limit", type=int, default=20, metavar="N",
+                   help="couples that may join per minute from one address (default 20; "
+                        "raise it behind a proxy, where every phone has the proxy's address)")
+    q.add_argument("--base-url", default="/", metavar="PATH",
+                   help="path prefix a proxy passes on (JupyterHub service: /services/NAME/)")
+    q.add_argument("--public-url", metavar="URL",
+                   help="the address people open, when the server sits behind a proxy (used "
+                        "for the join link and QR code)")
     q = w.add_parser("demo", help="serve a demo workshop of six invented couples (made "
                      "once, then reused)")
     q.add_argument("--address", default="127.0.0.1")
     q.add_argument("--port", type=int, default=8765)
+    q.add_argument("--join-limit", type=int, default=20, metavar="N")
     q = w.add_parser("close", help="close a workshop: every link stops working")
     q.add_argument("name")
     q = w.add_parser("export", help="write every couple's report (PDF) into a folder")

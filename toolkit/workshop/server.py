@@ -87,6 +87,7 @@ class Room:
         self.misses = RateLimit(miss_limit)
         self.pictures: OrderedDict[tuple, bytes] = OrderedDict()
         self.room_cache: tuple[float, dict] | None = None
+        self.base_url = "/"
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workshop-render")
         self.join_link = ""
         self.slides = load_slides(Path(store.content.folder))
@@ -109,7 +110,7 @@ class Room:
         content = self.store.content_of(data.info)
         scores = score_session(content.spectrum, data)
         names = {"a": data.couple.partner_a, "b": data.couple.partner_b}
-        png = profile_png(content.spectrum, scores, names, width=7.0, dpi=120)
+        png = profile_png(content.spectrum, scores, names, width=4.8, dpi=160)  # a phone
         self.pictures[key] = png
         while len(self.pictures) > 64:
             self.pictures.popitem(last=False)
@@ -134,6 +135,7 @@ class Room:
                                len(members))
         spectrum = self.content.spectrum
         data = {
+            "as_of": time.time(),  # every answer saved before this moment is in the picture
             "joined": picture.couples_joined,
             "k": K_MIN,
             "positions": list(range(spectrum.scale_min, spectrum.scale_max + 1)),
@@ -168,8 +170,11 @@ def load_slides(folder: Path | None = None) -> list[dict[str, str]]:
         raw = yaml.safe_load(path.read_text(encoding="utf-8"))
         slides = [{"title": str(s["title"]), "text": " ".join(str(s["text"]).split()),
                    "source": str(s["source"])} for s in raw["slides"]]
-    except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise ContentError(f"{path}: the workshop's teaching slides cannot be read ({exc})"
+    except KeyError as exc:
+        raise ContentError(path, f"each of the workshop's teaching slides needs a {exc}",
+                           field=str(exc).strip("'")) from None
+    except (OSError, yaml.YAMLError, TypeError) as exc:
+        raise ContentError(path, f"the workshop's teaching slides cannot be read ({exc})"
                            ) from None
     return slides
 
@@ -212,7 +217,9 @@ class Base(tornado.web.RequestHandler):
             self.set_status(status)
             self.finish({"error": f"{title}. {text}"})
             return
-        depth = self.request.path.count("/") - 1 if self.request.path.endswith("/") else 0
+        # how far the page's folder is from the workshop's root, for its relative links
+        path = self.request.path[len(self.room.base_url) - 1:]
+        depth = path[:path.rindex("/") + 1].count("/") - 1 if "/" in path else 0
         self.page(pages.message_page(title, text, depth=max(depth, 0)), status)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
@@ -581,7 +588,10 @@ TOKEN = r"([A-Za-z0-9_-]{20,64})"
 
 
 def make_app(room: Room) -> tornado.web.Application:
+    """The workshop's routes, under ``room.base_url`` (``/`` unless a proxy passes on a
+    prefix, as JupyterHub does for a service at /services/NAME/)."""
     args = {"room": room}
+    prefix = room.base_url.rstrip("/")
     routes = [
         (r"/", Join, args), (r"/join", Join, args),
         (rf"/pair/{TOKEN}/", Pair, args),
@@ -601,6 +611,7 @@ def make_app(room: Room) -> tornado.web.Application:
         (rf"/r/{TOKEN}/room.json", RoomData, args),
         (r"/static/([a-z.]+)", Static, args),
     ]
+    routes = [(prefix + pattern, handler, kwargs) for pattern, handler, kwargs in routes]
     return tornado.web.Application(routes, default_handler_class=NotFound,
                                    default_handler_args=args, xsrf_cookies=False,
                                    compress_response=True, serve_traceback=False,
@@ -621,14 +632,20 @@ class WorkshopServer:
     """
 
     def __init__(self, store: SQLiteStore, workshop_id: str, *, address: str = "127.0.0.1",
-                 port: int = 8765, **limits: int) -> None:
+                 port: int = 8765, base_url: str = "/", public_url: str | None = None,
+                 **limits: int) -> None:
         self.room = Room(store, workshop_id, **limits)
+        if not base_url.startswith("/"):
+            raise WorkshopError(f"--base-url must start with '/', not {base_url!r}")
+        self.room.base_url = base_url.rstrip("/") + "/"
         self.address = address
         self.sockets = tornado.netutil.bind_sockets(port, address=address)
         self.port = self.sockets[0].getsockname()[1]
         host = address if address not in ("0.0.0.0", "::") else _lan_address()
         shown = f"[{host}]" if ":" in host else host
-        self.url = f"http://{shown}:{self.port}/"
+        # what people type: this laptop's address, or the proxy's public address
+        self.url = (public_url.rstrip("/") + "/" if public_url
+                    else f"http://{shown}:{self.port}{self.room.base_url}")
         self.room.join_link = self.url
         workshops = self.room.workshops
         self.facilitator_url = f"{self.url}f/{workshops.facilitator_link(workshop_id)}/"

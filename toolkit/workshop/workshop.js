@@ -170,6 +170,8 @@
         const ends = document.createElement('p');
         ends.textContent = `${s.left}  …  ${s.right}`;
         card.append(h, ends);
+        const drawn = document.querySelector(`.strip[data-item="${CSS.escape(s.id)}"] svg`);
+        if (drawn) card.appendChild(drawn.cloneNode(true));
         spread.appendChild(card);
       });
       const ask = document.getElementById('ask');
