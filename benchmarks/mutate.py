@@ -51,8 +51,8 @@ GROUPS: dict[str, tuple[list[str], list[str]]] = {
               ["tests/test_store.py", "tests/test_store_pinned.py", "tests/test_faults.py",
                "tests/test_versions.py", "tests/test_followup.py"]),
     "transfer": (["toolkit/store/transfer.py"],
-                 ["tests/test_store.py", "tests/test_faults.py", "tests/test_privacy.py",
-                  "tests/test_versions.py"]),
+                 ["tests/test_store.py", "tests/test_transfer_pinned.py", "tests/test_faults.py",
+                  "tests/test_privacy.py", "tests/test_versions.py"]),
 }
 
 SKIP = {".git", ".venv", "mutants", "test-artifacts", ".pytest_cache", ".ruff_cache",
