@@ -503,3 +503,44 @@ def test_behind_a_proxy_prefix_the_pages_and_links_follow_it(store):
         # a refusal's page still finds its style sheet, relative to where it is
         status, page = client.get(f"/services/workshop/p/{token}/profile.png")
         assert status == 403 and 'href="../../static/workshop.css"' in page
+
+
+def test_the_facilitator_gives_a_partner_a_new_link_and_downloads_every_report(served,
+                                                                                content):
+    import io
+    import zipfile
+
+    server, client = served
+    ta, tb = client.join("Ana", "Ben")
+    client.join("Cy", "Di")
+    fac = token_of(server.facilitator_url)
+    page = client.get(f"/f/{fac}/")[1]
+    assert "New link for <bdi>Ben</bdi>" in page
+    status, _, page = client.form(f"/f/{fac}/relink", {"couple": "ana-ben", "partner": "b"})
+    assert status == 200 and "A new link for <bdi>Ben</bdi>" in page
+    fresh = re.search(r'<p class="link">([^<]+/p/([\w-]+)/)</p>', page).group(2)
+    assert client.get(f"/p/{fresh}/")[0] == 200
+    assert client.get(f"/p/{tb}/")[0] == 404  # the old link stopped
+    assert client.get(f"/p/{ta}/")[0] == 200  # the other partner's is untouched
+    assert "A new link for" not in client.get(f"/f/{fac}/")[1]  # shown once only
+    assert client.form(f"/f/{fac}/relink", {"couple": "nobody", "partner": "a"})[0] == 404
+    status, headers, body = client.request("GET", f"/f/{fac}/reports.zip")
+    assert status == 200 and headers["Content-Type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(body)).namelist()
+    assert sorted(names) == ["ana-ben-workshop-report.pdf", "cy-di-workshop-report.pdf"]
+
+
+def test_the_guide_explains_running_a_workshop_with_commands_that_exist():
+    from toolkit.__main__ import build_parser
+
+    guide = json.loads((Path(__file__).resolve().parents[1] / "notebooks" /
+                        "00_start_here.ipynb").read_text())
+    text = "".join("".join(c["source"]) for c in guide["cells"] if c["cell_type"] == "markdown")
+    section = text.split("## Running a workshop", 1)[1].split("\n## ", 1)[0]
+    actions = set(re.findall(r"python -m toolkit workshop (\w+)", section))
+    assert actions >= {"create", "serve", "export", "delete"}
+    parser = build_parser()
+    for action in actions:
+        args = ["workshop", action] + (["X"] if action != "list" else [])
+        assert parser.parse_args(args).workshop_command == action
+    assert "make workshop" in section and "five couples" in section

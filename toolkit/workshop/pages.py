@@ -293,7 +293,7 @@ def partner_page(content: Content, workshop: Workshop, data: SessionData, member
 # --- the facilitator -------------------------------------------------------------
 
 def facilitator_page(workshop: Workshop, rows: list[dict[str, Any]], *, projector: str,
-                     join_link: str) -> str:
+                     join_link: str, new_link: tuple[str, str] | None = None) -> str:
     parts_open = set(workshop.open_parts)
     buttons = "".join(
         f'<form method="post" action="open"><input type="hidden" name="part" value="{p}">'
@@ -301,23 +301,42 @@ def facilitator_page(workshop: Workshop, rows: list[dict[str, Any]], *, projecto
         for p, label in (("origins", "Origins"), ("plan", "the plan")) if p not in parts_open)
     body_rows = "".join(
         f"<tr><td>{n(r['names'])}</td><td>{r['answered_a']} / {r['answered_b']}</td>"
-        f"<td>{'yes' if r['revealed'] else 'no'}</td><td>{_safety_cell(r)}</td></tr>"
+        f"<td>{'yes' if r['revealed'] else 'no'}</td><td>{_safety_cell(r)}</td>"
+        f"<td>{_relink(r)}</td></tr>"
         for r in rows)
+    fresh = ""
+    if new_link:
+        who, link = new_link
+        fresh = (f'<section class="pair" aria-labelledby="new-h"><h2 id="new-h">A new link for '
+                 f"{n(who)}</h2><p>Show this to {n(who)} alone. Their old link no longer "
+                 f"works.</p>{qr_svg(link, f'New link for {who}')}"
+                 f'<p class="link">{e(link)}</p><p><a href="./">Done: hide it</a></p></section>')
     body = f"""
 <h1>{e(workshop.name)}: facilitator</h1>
+{fresh}
 <p class="lead">Keep this page to yourself: it shows the couples' names. Put the
 <a href="{e(projector)}">projector view</a> on the shared screen.</p>
 <p>Join link for the room: <span class="link">{e(join_link)}</span></p>
 <h2>Parts open</h2><p>{e(', '.join(workshop.open_parts))}</p>{buttons}
 <h2>Couples ({len(rows)})</h2>
 <table><thead><tr><th scope="col">Couple</th><th scope="col">Lines answered (A / B)</th>
-<th scope="col">Profiles revealed</th><th scope="col">Safety screen</th></tr></thead>
+<th scope="col">Profiles revealed</th><th scope="col">Safety screen</th>
+<th scope="col">Lost their page?</th></tr></thead>
 <tbody>{body_rows}</tbody></table>
 <h2>At the end</h2>
 <p><a href="reports.zip" download>Download every couple's report (zip of PDFs)</a></p>
 <form method="post" action="close" class="danger"><button type="submit">Close the
 workshop: every link stops working</button></form>"""
     return _page(f"{workshop.name}: facilitator", body, depth=2, kind="facilitator")
+
+
+def _relink(row: Mapping[str, Any]) -> str:
+    """A partner who closed their page or lost their phone gets a fresh link here."""
+    return "".join(
+        f'<form method="post" action="relink"><input type="hidden" name="couple" '
+        f'value="{e(row["couple_id"])}"><input type="hidden" name="partner" value="{p}">'
+        f'<button type="submit">New link for {n(row["name_" + p])}</button></form>'
+        for p in ("a", "b"))
 
 
 def _safety_cell(row: Mapping[str, Any]) -> str:

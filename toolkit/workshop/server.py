@@ -478,7 +478,7 @@ class OwnReport(Revealed):
 
 
 class Facilitator(Base):
-    def get(self, token: str) -> None:
+    def get(self, token: str, new_link: tuple[str, str] | None = None) -> None:
         found = self.access(token, (FACILITATOR,))
         if not found:
             return
@@ -490,6 +490,7 @@ class Facilitator(Base):
             content = self.room.store.content_of(data.info)
             result = safety_result(content, data)
             rows.append({"names": f"{member.couple.partner_a} & {member.couple.partner_b}",
+                         "name_a": member.couple.partner_a, "name_b": member.couple.partner_b,
                          "couple_id": member.couple.id,
                          "answered_a": len(data.spectrum("a")),
                          "answered_b": len(data.spectrum("b")),
@@ -498,7 +499,7 @@ class Facilitator(Base):
                          "complete": result.complete})
         self.page(pages.facilitator_page(found.workshop, rows,
                                          projector=self.room.projector_link,
-                                         join_link=self.room.join_link))
+                                         join_link=self.room.join_link, new_link=new_link))
 
     def post(self, token: str) -> None:
         found = self.access(token, (FACILITATOR,))
@@ -522,6 +523,17 @@ class Facilitator(Base):
                     self.room.workshop_id)}:
                 raise tornado.web.HTTPError(404)
             self.room.store.set_answer(member.session_id, CONFIRM_KEY, True)
+        elif action == "relink":
+            couple_id = self.get_body_argument("couple", "")
+            partner = self.get_body_argument("partner", "")
+            if couple_id not in {m.couple.id for m in workshops.members(self.room.workshop_id)}:
+                raise tornado.web.HTTPError(404)
+            if partner not in ("a", "b"):
+                raise tornado.web.HTTPError(400)
+            token_new = workshops.new_partner_link(couple_id, partner)
+            link = f"{self.room.join_link}p/{token_new}/"
+            # shown once, on this page only; a reload shows it no more
+            return self.get(token, (self.room.store.couple(couple_id).name(partner), link))
         self.redirect("./", status=303)
 
 
@@ -604,7 +616,7 @@ def make_app(room: Room) -> tornado.web.Application:
         (rf"/p/{TOKEN}/report.pdf", Report, args),
         (rf"/p/{TOKEN}/my-report.pdf", OwnReport, args),
         (rf"/f/{TOKEN}/", Facilitator, args),
-        (rf"/f/{TOKEN}/(?:open|close|confirm)", Facilitator, args),
+        (rf"/f/{TOKEN}/(?:open|close|confirm|relink)", Facilitator, args),
         (rf"/f/{TOKEN}/reports.zip", Reports, args),
         (rf"/f/{TOKEN}/room.json", RoomData, args),
         (rf"/r/{TOKEN}/", Projector, args),
