@@ -544,3 +544,35 @@ def test_the_guide_explains_running_a_workshop_with_commands_that_exist():
         args = ["workshop", action] + (["X"] if action != "list" else [])
         assert parser.parse_args(args).workshop_command == action
     assert "make workshop" in section and "five couples" in section
+
+
+def test_the_notebook_panel_creates_serves_and_stops_a_workshop(store):
+    import urllib.request
+
+    from toolkit.ui import WorkshopPanel
+
+    panel = WorkshopPanel(store=store)
+    assert panel.describe() == "Workshops: none yet; not serving."
+    assert panel.start_button.disabled
+    panel.name.value = "   "
+    panel.create_button.click()
+    assert "Not created: workshop name: a name is needed" in panel.status.value
+    panel.name.value = "Evening <b>one</b>"
+    panel.date.value = "2026-12-24"
+    panel.create_button.click()
+    assert panel.choose.value == "evening-b-one-b"
+    assert "Created <b>Evening &lt;b&gt;one&lt;/b&gt;</b>" in panel.status.value
+    panel.start_button.click()
+    try:
+        assert panel.server is not None and panel.stop_button.disabled is False
+        assert "this laptop only" in panel.status.value
+        url = re.search(r"<code>(http://127\.0\.0\.1:\d+/)</code>", panel.links.value).group(1)
+        with urllib.request.urlopen(url, timeout=10) as response:
+            assert b"Evening &lt;b&gt;one&lt;/b&gt;" in response.read()
+        assert "<svg" in panel.links.value and "/f/" in panel.links.value
+        assert panel.describe().startswith("Workshops: 1; serving Evening <b>one</b>")
+    finally:
+        panel.stop_button.click()
+    assert panel.server is None and "Stopped" in panel.status.value
+    with pytest.raises(OSError):
+        urllib.request.urlopen(url, timeout=5)

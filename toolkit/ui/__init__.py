@@ -19,6 +19,7 @@ _WHERE = {
     "ProgressView": ".progress",
     "SessionPanel": ".sessions",
     "SpectrumView": ".spectrum",
+    "WorkshopPanel": ".workshop",
 }
 
 __all__ = sorted(_WHERE)
