@@ -120,9 +120,13 @@ def main() -> None:
         print(f"{args.couples} couples joined; {2 * args.couples} partners answering for "
               f"{args.seconds:.0f} s", flush=True)
         results = drive(base, projector, tokens, args.seconds)
-        # the end of the session: each couple answers what is left, reveals and looks
-        reveal_ms = finish(base, tokens, results)
+        # the end of the session: the facilitator opens the reveal, and each couple
+        # answers what is left, reveals and looks
         fac = Http(base)
+        status, _, _ = fac.call("POST", f"{facilitator}open", urlencode(
+            {"part": "reveal"}).encode(), {"Content-Type": "application/x-www-form-urlencoded"})
+        assert status == 303, status
+        reveal_ms = finish(base, tokens, results)
         status, _, _ = fac.call("GET", facilitator)
         assert status == 200
         memory = peak_memory_mib(server.pid)

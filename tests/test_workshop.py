@@ -132,34 +132,41 @@ def test_a_lost_link_is_replaced_and_the_old_one_stops(store):
 
 # --- the room's picture ------------------------------------------------------------------
 
-def test_an_item_is_shown_only_once_five_couples_have_answered(content):
-    first, second = content.spectrum.items[:2]
+def test_an_item_is_shown_only_once_five_couples_have_both_answered(content):
+    first, second, third = content.spectrum.items[:3]
+    both = lambda c, a, b: [(c, "a", a), (c, "b", b)]  # noqa: E731
     answers = {
-        first.id: [(f"c{n}", p) for n, p in enumerate([-3, -3, 0, 2])],  # 4 couples
-        second.id: [("c0", -2), ("c0", 2), ("c1", 0), ("c2", 0), ("c3", 1), ("c4", 3)],
+        # four whole couples, and a fifth of whom only one partner has answered
+        first.id: [x for n in range(4) for x in both(f"c{n}", -3, 0)] + [("c4", "a", 2)],
+        second.id: (both("c0", -2, 2) + both("c1", 0, 0) + both("c2", 1, 1) + both("c3", 3, -1)
+                    + both("c4", 0, 3)),
+        third.id: [(f"c{n}", "a", 1) for n in range(9)],  # nine halves are not one couple
     }
     picture = room_picture(content, answers, couples_joined=6)
     strips = {s.item.id: s for s in picture.strips}
     assert K_MIN == 5
     assert strips[first.id].waiting and strips[first.id].counts == {}
-    assert strips[first.id].couples == 4
+    assert strips[third.id].waiting
     shown = strips[second.id]
-    assert not shown.waiting and shown.couples == 5 and shown.people == 6
-    assert shown.counts == {-3: 0, -2: 1, -1: 0, 0: 2, 1: 1, 2: 1, 3: 1}
-    # mean 4/6; spread = sqrt(sum of squared distances / 6), worked out by hand
-    values = [-2, 2, 0, 0, 1, 3]
-    mean = sum(values) / 6
-    assert shown.spread == pytest.approx((sum((v - mean) ** 2 for v in values) / 6) ** 0.5)
+    assert not shown.waiting and shown.couples == 5 and shown.people == 10
+    assert shown.counts == {-3: 0, -2: 1, -1: 1, 0: 3, 1: 2, 2: 1, 3: 2}
+    # the spread is the standard deviation of the ten positions, worked out by hand
+    values = [-2, 2, 0, 0, 1, 1, 3, -1, 0, 3]
+    mean = sum(values) / 10
+    assert mean == 0.7
+    assert shown.spread == pytest.approx((sum((v - mean) ** 2 for v in values) / 10) ** 0.5)
     assert [s.item.id for s in picture.most_spread] == [second.id]
-    assert all(s.waiting for s in picture.strips[2:])
+    assert all(s.waiting for s in picture.strips[3:])
 
 
 def test_the_most_spread_items_come_first_and_ties_keep_worksheet_order(content):
     items = content.spectrum.items
-    same = [(f"c{n}", 0) for n in range(5)]
-    wide = [(f"c{n}", p) for n, p in enumerate([-3, 3, -3, 3, 0])]
-    some = [(f"c{n}", p) for n, p in enumerate([-1, 1, 0, 0, 0])]
-    answers = {items[0].id: same, items[1].id: some, items[2].id: wide, items[3].id: some}
+
+    def room(*positions):
+        return [(f"c{n}", partner, p) for n, p in enumerate(positions) for partner in "ab"]
+
+    answers = {items[0].id: room(0, 0, 0, 0, 0), items[1].id: room(-1, 1, 0, 0, 0),
+               items[2].id: room(-3, 3, -3, 3, 0), items[3].id: room(-1, 1, 0, 0, 0)}
     picture = room_picture(content, answers, couples_joined=5)
     assert [s.item.id for s in picture.most_spread] == [items[2].id, items[1].id, items[3].id]
 
@@ -259,7 +266,12 @@ def test_a_partner_never_sees_the_others_private_note(served):
     assert "my secret &lt;b&gt;note&lt;/b&gt;" in page and "<b>note" not in page
 
 
-def test_reveal_needs_both_and_then_shows_the_profiles_and_reports(served, content):
+def open_part(server, client, part: str) -> None:
+    status, _, _ = client.form(f"/f/{token_of(server.facilitator_url)}/open", {"part": part})
+    assert status == 303
+
+
+def test_reveal_waits_for_the_room_and_both_partners(served, content):
     import io
 
     from pypdf import PdfReader
@@ -267,10 +279,16 @@ def test_reveal_needs_both_and_then_shows_the_profiles_and_reports(served, conte
     server, client = served
     ta, tb = client.join("Ana", "Ben")
     answer_all(client, ta, content.spectrum, 2)
-    assert "When you and <bdi>Ben</bdi> have both answered" in client.get(f"/p/{ta}/")[1]
     answer_all(client, tb, content.spectrum, -1)
-    assert "ready to see our profiles</button>" in client.get(f"/p/{ta}/")[1]
-    assert client.form(f"/p/{ta}/reveal", {})[0] == 303
+    page = client.get(f"/p/{ta}/")[1]
+    assert "When the facilitator opens this part for the room" in page
+    assert client.form(f"/p/{ta}/reveal", {})[0] == 303  # too early: changes nothing shown
+    assert client.get(f"/p/{ta}/profile.png")[0] == 403
+    open_part(server, client, "reveal")
+    client.join("Cy", "Di")
+    _, tc = client.join("Ed", "Flo")
+    assert "When you and <bdi>Ed</bdi> have both answered" in client.get(f"/p/{tc}/")[1]
+    assert "ready to see our profiles</button>" in client.get(f"/p/{tb}/")[1]
     assert "Waiting for <bdi>Ben</bdi> to tap reveal" in client.get(f"/p/{ta}/")[1]
     assert client.get(f"/p/{ta}/profile.png")[0] == 403
     client.form(f"/p/{tb}/reveal", {})
@@ -282,26 +300,46 @@ def test_reveal_needs_both_and_then_shows_the_profiles_and_reports(served, conte
     assert status == 200 and pdf.startswith(b"%PDF")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "Ana" in text and "Ben" in text
+    assert client.get(f"/p/{tc}/report.pdf")[0] == 403  # another couple's: nothing yet
 
 
-def test_an_answer_of_concern_holds_the_reveal_until_the_facilitator_has_spoken(served,
-                                                                                content):
+def test_a_concern_is_never_shown_to_the_partner_and_holds_until_the_facilitator_spoke(
+        served, content):
     server, client = served
     ta, tb = client.join("Ana", "Ben")
-    answer_all(client, ta, content.spectrum)
-    answer_all(client, tb, content.spectrum)
+    tc, td = client.join("Cy", "Di")
+    for token in (ta, tb, tc, td):
+        answer_all(client, token, content.spectrum)
+    before = {t: client.get(f"/p/{t}/state")[1] for t in (ta, tb)}
     client.answer(tb, worksheet="safety", item="fear", field="answer", value="often")
-    for token in (ta, tb):  # the same neutral words on both phones
+    # nothing on either phone changes when a partner answers with concern
+    assert {t: client.get(f"/p/{t}/state")[1] for t in (ta, tb)} == before
+    for token in (ta, tb):
         page = client.get(f"/p/{token}/")[1]
-        assert "Your facilitator will come by before you compare" in page
+        assert "When the facilitator opens this part for the room" in page
+    open_part(server, client, "reveal")
+    # the other couple may reveal; the held couple's phones read as before the opening
+    assert "ready to see our profiles</button>" in client.get(f"/p/{tc}/")[1]
+    for token in (ta, tb):
+        page = client.get(f"/p/{token}/")[1]
+        assert "When the facilitator opens this part for the room" in page
         assert "ready to see our profiles" not in page
-        assert "often" not in page.split("Your two profiles")[1]
+    client.form(f"/p/{ta}/reveal", {})
+    client.form(f"/p/{tb}/reveal", {})
+    assert client.get(f"/p/{ta}/profile.png")[0] == 403
+    # changing the answer back does not lift the hold: the facilitator still hears of it
+    client.answer(tb, worksheet="safety", item="fear", field="answer", value="never")
     fac = token_of(server.facilitator_url)
     page = client.get(f"/f/{fac}/")[1]
     assert "Speak with each partner on their own" in page
-    couple = re.search(r'name="couple" value="([^"]+)"', page).group(1)
-    assert client.form(f"/f/{fac}/confirm", {"couple": couple})[0] == 303
-    assert "ready to see our profiles" in client.get(f"/p/{ta}/")[1]
+    assert "an answer of concern was given, then changed" in page
+    assert "<bdi>Ana &amp; Ben</bdi>: speak with each partner on their own" in page
+    assert client.form(f"/f/{fac}/confirm", {"couple": "ana-ben"})[0] == 303
+    assert client.get(f"/p/{ta}/profile.png")[0] == 200
+    # a later concern holds the couple again, whatever was confirmed before
+    client.answer(ta, worksheet="safety", item="control", field="answer", value="once")
+    assert client.get(f"/p/{ta}/profile.png")[0] == 403
+    assert "Speak with each partner on their own" in client.get(f"/f/{fac}/")[1]
 
 
 def test_a_bad_answer_is_refused_in_words_and_nothing_is_overwritten(served):
@@ -576,3 +614,141 @@ def test_the_notebook_panel_creates_serves_and_stops_a_workshop(store):
     assert panel.server is None and "Stopped" in panel.status.value
     with pytest.raises(OSError):
         urllib.request.urlopen(url, timeout=5)
+
+
+def test_odd_requests_get_a_sentence_and_the_log_never_names_a_token(served, caplog):
+    import logging
+
+    server, client = served
+    caplog.set_level(logging.DEBUG)
+    ta, tb = client.join("Ana", "Ben")
+    open_part(server, client, "plan")
+    fac = token_of(server.facilitator_url)
+    odd = [
+        ("spectrum", "asking_for_help", 0, "position", "\u00b2"),
+        ("spectrum", "asking_for_help", 0, "position", "+-3"),
+        ("boundaries", "small_risks", 2 ** 63, "ask", "x"),
+        ("boundaries", "small_risks", -1, "ask", "x"),
+        ("safety", "fear", 0, "answer", ["often"]),
+        ("origins", "past_hurts", 0, "resonance", "\u00b2"),
+    ]
+    for worksheet, item, row, field, value in odd:
+        status, body = client.answer(ta, worksheet=worksheet, item=item, row=row, field=field,
+                                     value=value)
+        assert status in (400, 403) and body["error"], (item, value)
+    status, _, raw = client.request("POST", f"/p/{ta}/answer", b"[" * 100_000,
+                                    {"Content-Type": "application/json"})
+    assert status in (400, 413)
+    status, body = client.answer(ta, worksheet="boundaries", item="small_risks", row=1,
+                                 field="ask", value="x" * 4_001)
+    assert status == 400 and "up to 4,000" in body["error"]
+    for action, fields in (("open", {"part": "nope"}), ("confirm", {"couple": "nope"}),
+                           ("relink", {"couple": "ana-ben", "partner": "c"})):
+        status, _, page = client.form(f"/f/{fac}/{action}", fields)
+        assert status in (400, 404) and "Traceback" not in page, action
+    for method in ("PUT", "DELETE", "OPTIONS"):
+        status, _, page = client.request(method, f"/p/{ta}/")
+        assert status == 405 and b"Traceback" not in page
+    logged = caplog.text
+    assert ta not in logged and tb not in logged and fac not in logged
+    assert "Traceback" not in logged
+
+
+def test_a_workshop_named_in_any_script_downloads_its_reports(store):
+    from urllib.parse import unquote
+
+    Workshops(store).create("Ателье любви")
+    with WorkshopServer(store, "Ателье любви", port=0) as server:
+        client = Client(server.url)
+        client.join("Аня", "Борис")
+        fac = token_of(server.facilitator_url)
+        status, headers, body = client.request("GET", f"/f/{fac}/reports.zip")
+    assert status == 200 and body.startswith(b"PK")
+    disposition = headers["Content-Disposition"]
+    assert disposition.isascii()
+    assert unquote(disposition.split("UTF-8''")[1]) == "ателье-любви-reports.zip"
+
+
+def test_a_link_typed_without_its_last_slash_still_opens(served):
+    server, client = served
+    ta, _ = client.join("Ana", "Ben")
+    status, headers, _ = client.request("GET", f"/p/{ta}")
+    assert status == 301 and headers["Location"] == f"{ta}/"
+
+
+def test_the_facilitator_holds_the_projector_picture_and_removes_a_couple(served, content):
+    server, client = served
+    fac, proj = token_of(server.facilitator_url), token_of(server.projector_url)
+    tokens = [client.join(f"A{n}", f"B{n}") for n in range(6)]
+    for ta, tb in tokens[:5]:
+        answer_all(client, ta, content.spectrum, 1)
+        answer_all(client, tb, content.spectrum, 1)
+
+    def people() -> int:
+        data = json.loads(client.get(f"/r/{proj}/room.json")[1])
+        assert all("couples" not in item for item in data["items"])  # no progress to watch
+        return sum(sum(i["counts"]) for i in data["items"] if not i["waiting"])
+
+    assert people() == 10 * 13
+    assert client.form(f"/f/{fac}/freeze", {})[0] == 303
+    assert "The projector's picture is <strong>held</strong>" in client.get(f"/f/{fac}/")[1]
+    answer_all(client, tokens[5][0], content.spectrum, -3)
+    answer_all(client, tokens[5][1], content.spectrum, -3)
+    assert people() == 10 * 13  # held: the sixth couple's taps cannot be watched arriving
+    assert client.form(f"/f/{fac}/live", {})[0] == 303
+    assert people() == 12 * 13
+    assert client.form(f"/f/{fac}/remove", {"couple": "a5-b5"})[0] == 303
+    assert people() == 10 * 13
+    assert client.get(f"/p/{tokens[5][0]}/")[0] == 404
+    assert "a5-b5" not in [c.id for c in server.room.store.couples()]
+
+
+def test_one_phone_cannot_queue_a_pile_of_renders(served, content):
+    server, client = served
+    ta, tb = client.join("Ana", "Ben")
+    answer_all(client, ta, content.spectrum)
+    answer_all(client, tb, content.spectrum)
+    open_part(server, client, "reveal")
+    client.form(f"/p/{ta}/reveal", {})
+    client.form(f"/p/{tb}/reveal", {})
+    server.room.rendering.add(ta)  # as if a report for this phone were being made
+    status, page = client.get(f"/p/{ta}/report.pdf")
+    assert status == 429 and "Still being prepared" in page
+    assert client.get(f"/p/{tb}/report.pdf")[0] == 200  # the partner's phone is not held up
+    server.room.rendering.discard(ta)
+    first = client.request("GET", f"/p/{ta}/report.pdf")[2]
+    assert client.request("GET", f"/p/{ta}/report.pdf")[2] == first  # made once, kept
+
+
+def test_https_with_the_facilitators_certificate(store, tmp_path):
+    import datetime as dt
+    import ssl
+    import urllib.request
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1)
+            .not_valid_before(now - dt.timedelta(days=1))
+            .not_valid_after(now + dt.timedelta(days=1)).sign(key, hashes.SHA256()))
+    (tmp_path / "cert.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (tmp_path / "key.pem").write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    Workshops(store).create("Evening")
+    with WorkshopServer(store, "Evening", port=0, certfile=str(tmp_path / "cert.pem"),
+                        keyfile=str(tmp_path / "key.pem")) as server:
+        assert server.url.startswith("https://127.0.0.1:")
+        trust = ssl.create_default_context(cafile=str(tmp_path / "cert.pem"))
+        trust.check_hostname = False
+        with urllib.request.urlopen(server.url, context=trust, timeout=10) as response:
+            assert b"Evening" in response.read()
+    with pytest.raises(WorkshopError, match="cert.pem: the certificate"):
+        WorkshopServer(store, "Evening", port=0, certfile=str(tmp_path / "cert.pem"),
+                       keyfile=str(tmp_path / "missing.pem"))

@@ -125,8 +125,17 @@ def test_a_workshop_of_six_couples_end_to_end(browser, tmp_path):
             assert fits(phone_a) == []
             assert audit(phone_a) == []
 
+            # the facilitator opens the reveal for the room; the phones follow by themselves
+            facilitator = context(viewport={"width": 1280, "height": 800}).new_page()
+            facilitator.goto(server.facilitator_url)
+            assert "Noa0" in facilitator.inner_text("table")
+            facilitator.get_by_role("button", name="Open the reveal for the room").click()
+            facilitator.get_by_role("button", name="Open Origins for the room").wait_for()
+            facilitator.screenshot(path=SHOTS / "facilitator.png", full_page=True)
+            assert audit(facilitator) == []
             # the reveal needs both
-            phone_a.get_by_role("button", name="I'm ready to see our profiles").tap()
+            phone_a.get_by_role("button", name="I'm ready to see our profiles").tap(
+                timeout=10_000)
             phone_a.get_by_text(f"Waiting for {b_name} to tap reveal").wait_for()
             assert phone_a.locator("img.profile").count() == 0
             phone_b.get_by_role("button", name="I'm ready to see our profiles").tap()
@@ -145,9 +154,6 @@ def test_a_workshop_of_six_couples_end_to_end(browser, tmp_path):
             assert phones[1][0].locator("img.profile").count() == 0
 
             # the facilitator opens the origins for the room; phones follow by themselves
-            facilitator = context(viewport={"width": 1280, "height": 800}).new_page()
-            facilitator.goto(server.facilitator_url)
-            assert "Noa0" in facilitator.inner_text("table")
             facilitator.get_by_role("button", name="Open Origins for the room").click()
             phones[1][1].get_by_role("heading", name="Where the pattern came from").wait_for(
                 timeout=10_000)
@@ -157,6 +163,7 @@ def test_a_workshop_of_six_couples_end_to_end(browser, tmp_path):
             phones[1][0].reload()
             assert "A note only for me" not in phones[1][0].inner_text("body")
 
+            facilitator.once("dialog", lambda dialog: dialog.accept())  # "cannot be undone"
             facilitator.get_by_role("button", name=re.compile("Close the workshop")).click()
             facilitator.get_by_text("The workshop is closed").wait_for()
             phone_a.get_by_text("This workshop has closed").wait_for(timeout=10_000)

@@ -464,7 +464,9 @@ def _serve_workshop(args: argparse.Namespace) -> None:
         server = WorkshopServer(store, args.name, address=args.address, port=args.port,
                                 join_limit=args.join_limit,
                                 base_url=getattr(args, "base_url", "/"),
-                                public_url=getattr(args, "public_url", None))
+                                public_url=getattr(args, "public_url", None),
+                                certfile=getattr(args, "certfile", None),
+                                keyfile=getattr(args, "keyfile", None))
     except OSError as exc:
         store.close()
         raise UserError(f"cannot listen on {args.address}:{args.port} ({exc.strerror}); "
@@ -477,6 +479,10 @@ def _serve_workshop(args: argparse.Namespace) -> None:
     if getattr(args, "public_url", None):
         print(f"Behind the proxy at {args.public_url}: ANYONE who can reach that address can "
               "open the join page.")
+    if shared and not getattr(args, "certfile", None):
+        print("Plain HTTP: on a shared network, people nearby could read the links and the "
+              "answers as they travel. Prefer --certfile/--keyfile, or a network only this "
+              "room uses.")
     if shared:
         print(f"Listening on {args.address}: ANYONE on this network can reach the join page.\n"
               "Use it only on the room's own network, and close the workshop at the end.")
@@ -622,6 +628,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "raise it behind a proxy, where every phone has the proxy's address)")
     q.add_argument("--base-url", default="/", metavar="PATH",
                    help="path prefix a proxy passes on (JupyterHub service: /services/NAME/)")
+    q.add_argument("--certfile", metavar="PEM",
+                   help="serve over HTTPS with this certificate (and --keyfile): on a shared "
+                        "network, plain HTTP lets anyone nearby read the links and answers")
+    q.add_argument("--keyfile", metavar="PEM", help="the certificate's private key")
     q.add_argument("--public-url", metavar="URL",
                    help="the address people open, when the server sits behind a proxy (used "
                         "for the join link and QR code)")

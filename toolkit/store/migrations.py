@@ -96,6 +96,8 @@ def _workshops(conn: sqlite3.Connection) -> None:
             joined_at TEXT NOT NULL,
             revealed_a INTEGER NOT NULL DEFAULT 0,
             revealed_b INTEGER NOT NULL DEFAULT 0,
+            concern_at TEXT,
+            confirmed_at TEXT,
             PRIMARY KEY (workshop_id, couple_id)
         )""")
     conn.execute("""

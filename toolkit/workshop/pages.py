@@ -154,12 +154,13 @@ def _spectrum_part(content: Content, data: SessionData, partner: str) -> str:
 
 
 def _reveal_part(content: Content, data: SessionData, member: Member, partner: str,
-                 *, ready: bool, held: bool, gaps: list[dict] | None) -> str:
+                 *, ready: bool, opened: bool, gaps: list[dict] | None) -> str:
     other = "b" if partner == "a" else "a"
     them = data.couple.name(other)
     head = '<section aria-labelledby="reveal-h"><h2 id="reveal-h">Your two profiles</h2>'
-    if held:
-        return (head + "<p>Your facilitator will come by before you compare profiles.</p>"
+    if not opened:  # the same words for every couple, whatever the reason
+        return (head + f"<p>When the facilitator opens this part for the room, you and "
+                f"{n(them)} can each choose to see your two profiles side by side.</p>"
                 "</section>")
     if not ready:
         return (head + f"<p>When you and {n(them)} have both answered every line, you can "
@@ -260,7 +261,7 @@ def _plan_part(content: Content, data: SessionData) -> str:
 
 
 def partner_page(content: Content, workshop: Workshop, data: SessionData, member: Member,
-                 partner: str, *, ready: bool, held: bool, gaps: list[dict] | None,
+                 partner: str, *, ready: bool, opened: bool, gaps: list[dict] | None,
                  pair_link: str | None) -> str:
     """A partner's own page: everything they answer, and nothing of the other partner's
     that was not shared with them."""
@@ -280,7 +281,7 @@ def partner_page(content: Content, workshop: Workshop, data: SessionData, member
         pair,
         _safety_part(content, data, partner),
         _spectrum_part(content, data, partner),
-        _reveal_part(content, data, member, partner, ready=ready, held=held, gaps=gaps),
+        _reveal_part(content, data, member, partner, ready=ready, opened=opened, gaps=gaps),
     ]
     if "origins" in workshop.open_parts:
         parts.append(_origins_part(content, data, partner))
@@ -293,12 +294,20 @@ def partner_page(content: Content, workshop: Workshop, data: SessionData, member
 # --- the facilitator -------------------------------------------------------------
 
 def facilitator_page(workshop: Workshop, rows: list[dict[str, Any]], *, projector: str,
-                     join_link: str, new_link: tuple[str, str] | None = None) -> str:
+                     join_link: str, new_link: tuple[str, str] | None = None,
+                     frozen: bool = False) -> str:
     parts_open = set(workshop.open_parts)
+    held = [r for r in rows if r["held"]]
+    labels = (("reveal", "the reveal"), ("origins", "Origins"), ("plan", "the plan"))
     buttons = "".join(
         f'<form method="post" action="open"><input type="hidden" name="part" value="{p}">'
         f'<button type="submit">Open {label} for the room</button></form>'
-        for p, label in (("origins", "Origins"), ("plan", "the plan")) if p not in parts_open)
+        for p, label in labels if p not in parts_open)
+    wait = ""
+    if held:
+        wait = ('<p class="problem">' + ", ".join(n(r["names"]) for r in held) +
+                ": speak with each partner on their own. Until you confirm below, their reveal "
+                "stays closed and looks to them like everyone's before it opens.</p>")
     body_rows = "".join(
         f"<tr><td>{n(r['names'])}</td><td>{r['answered_a']} / {r['answered_b']}</td>"
         f"<td>{'yes' if r['revealed'] else 'no'}</td><td>{_safety_cell(r)}</td>"
@@ -311,39 +320,58 @@ def facilitator_page(workshop: Workshop, rows: list[dict[str, Any]], *, projecto
                  f"{n(who)}</h2><p>Show this to {n(who)} alone. Their old link no longer "
                  f"works.</p>{qr_svg(link, f'New link for {who}')}"
                  f'<p class="link">{e(link)}</p><p><a href="./">Done: hide it</a></p></section>')
+    picture = (
+        '<p>The projector\'s picture is <strong>held</strong>: it shows the room as it was when '
+        'you held it.</p><form method="post" action="live"><button type="submit">Let the '
+        "picture update live</button></form>" if frozen else
+        "<p>The projector's picture updates live. While you teach from it, hold it: then "
+        "nobody can watch a dot move as a neighbour answers.</p>"
+        '<form method="post" action="freeze"><button type="submit">Hold the picture as it is'
+        "</button></form>")
     body = f"""
 <h1>{e(workshop.name)}: facilitator</h1>
 {fresh}
 <p class="lead">Keep this page to yourself: it shows the couples' names. Put the
 <a href="{e(projector)}">projector view</a> on the shared screen.</p>
 <p>Join link for the room: <span class="link">{e(join_link)}</span></p>
-<h2>Parts open</h2><p>{e(', '.join(workshop.open_parts))}</p>{buttons}
+<h2>Parts open</h2><p>{e(', '.join(workshop.open_parts))}</p>{wait}{buttons}
+<h2>The projector</h2>{picture}
 <h2>Couples ({len(rows)})</h2>
 <table><thead><tr><th scope="col">Couple</th><th scope="col">Lines answered (A / B)</th>
 <th scope="col">Profiles revealed</th><th scope="col">Safety screen</th>
-<th scope="col">Lost their page?</th></tr></thead>
+<th scope="col">Links and removal</th></tr></thead>
 <tbody>{body_rows}</tbody></table>
 <h2>At the end</h2>
 <p><a href="reports.zip" download>Download every couple's report (zip of PDFs)</a></p>
-<form method="post" action="close" class="danger"><button type="submit">Close the
-workshop: every link stops working</button></form>"""
+<form method="post" action="close" class="danger" data-confirm="Close the workshop? Every
+link stops working, for good."><button type="submit">Close the workshop: every link stops
+working</button></form>"""
     return _page(f"{workshop.name}: facilitator", body, depth=2, kind="facilitator")
 
 
 def _relink(row: Mapping[str, Any]) -> str:
-    """A partner who closed their page or lost their phone gets a fresh link here."""
-    return "".join(
-        f'<form method="post" action="relink"><input type="hidden" name="couple" '
-        f'value="{e(row["couple_id"])}"><input type="hidden" name="partner" value="{p}">'
+    """A partner who closed their page or lost their phone gets a fresh link here; a
+    couple who joined by mistake (or twice) can be removed."""
+    couple = f'<input type="hidden" name="couple" value="{e(row["couple_id"])}">'
+    links = "".join(
+        f'<form method="post" action="relink">{couple}'
+        f'<input type="hidden" name="partner" value="{p}">'
         f'<button type="submit">New link for {n(row["name_" + p])}</button></form>'
         for p in ("a", "b"))
+    return (links + f'<form method="post" action="remove" data-confirm="Remove this couple '
+            f'and delete their answers for good?">{couple}<button type="submit" '
+            'class="quiet">Remove couple</button></form>')
 
 
 def _safety_cell(row: Mapping[str, Any]) -> str:
-    """The safety screen's state for one couple; for the facilitator's eyes only."""
-    if row["concern"] and not row["confirmed"]:
+    """The safety screen's state for one couple; for the facilitator's eyes only. A
+    concern stays on record even if the answer is changed afterwards."""
+    if row["held"]:
+        changed = (" (an answer of concern was given, then changed: ask about it)"
+                   if row["changed"] else "")
         return ("<strong>Speak with each partner on their own before they compare "
-                'profiles.</strong><form method="post" action="confirm">'
+                f"profiles{changed}.</strong>"
+                '<form method="post" action="confirm">'
                 f'<input type="hidden" name="couple" value="{e(row["couple_id"])}">'
                 '<button type="submit">I have spoken with each partner</button></form>')
     if row["concern"]:

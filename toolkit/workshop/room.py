@@ -42,7 +42,9 @@ __all__ = [
 
 K_MIN = 5  # couples who must have answered an item before the room sees it
 TOKEN_BYTES = 24  # 192 bits from the operating system's secure source
-PARTS = ("spectrum", "origins", "plan")  # the facilitator opens each for the room
+# the facilitator opens each for the room; the reveal too, so that a couple held back for
+# a private word looks like every other couple until then
+PARTS = ("spectrum", "reveal", "origins", "plan")
 FACILITATOR = "facilitator"
 
 
@@ -70,11 +72,23 @@ class Workshop:
 
 @dataclass(frozen=True)
 class Member:
-    """One couple in a workshop, with the session their answers go to."""
+    """One couple in a workshop, with the session their answers go to.
+
+    ``concern_at`` is when a partner last gave an answer of concern on the safety
+    screen (it stays, even if the answer is changed afterwards); ``confirmed_at`` when
+    the facilitator last confirmed they had spoken with each partner alone. The couple
+    is held back from the reveal while a concern is newer than the confirmation."""
 
     couple: Couple
     session_id: int
     revealed: Mapping[str, bool]
+    concern_at: str | None = None
+    confirmed_at: str | None = None
+
+    @property
+    def held(self) -> bool:
+        return self.concern_at is not None and (
+            self.confirmed_at is None or self.confirmed_at < self.concern_at)
 
 
 @dataclass(frozen=True)
@@ -93,7 +107,8 @@ def _digest(token: str) -> str:
 
 
 def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    # microseconds: a concern and a confirmation in the same second must still be ordered
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
 
 
 class Workshops:
@@ -293,11 +308,33 @@ class Workshops:
     def members(self, workshop_id: str) -> list[Member]:
         rows = self._read(
             "SELECT c.id, c.partner_a, c.partner_b, c.notes, c.created_at, wc.revealed_a, "
-            "wc.revealed_b, (SELECT min(s.id) FROM sessions s WHERE s.couple_id = c.id) "
+            "wc.revealed_b, (SELECT min(s.id) FROM sessions s WHERE s.couple_id = c.id), "
+            "wc.concern_at, wc.confirmed_at "
             "FROM workshop_couples wc JOIN couples c ON c.id = wc.couple_id "
             "WHERE wc.workshop_id=? ORDER BY wc.joined_at, c.id", (workshop_id,))
-        return [Member(Couple(*r[:5]), r[7], {"a": bool(r[5]), "b": bool(r[6])})
+        return [Member(Couple(*r[:5]), r[7], {"a": bool(r[5]), "b": bool(r[6])}, r[8], r[9])
                 for r in rows]
+
+    def note_concern(self, couple_id: str) -> None:
+        """A partner gave an answer of concern: hold the couple back until the facilitator
+        has spoken with each partner alone (again, if they had already)."""
+        with self.store._lock, self.store._transaction() as conn:
+            conn.execute("UPDATE workshop_couples SET concern_at=? WHERE couple_id=?",
+                         (_now(), couple_id))
+
+    def confirm_spoken(self, couple_id: str) -> None:
+        """The facilitator has spoken with each partner alone; covers the concerns given
+        so far, not any given later."""
+        with self.store._lock, self.store._transaction() as conn:
+            conn.execute("UPDATE workshop_couples SET confirmed_at=? WHERE couple_id=?",
+                         (_now(), couple_id))
+
+    def remove_couple(self, workshop_id: str, couple_id: str) -> None:
+        """Take a couple out of the workshop for good (a couple who joined by mistake, or
+        twice): deleted and scrubbed like any couple."""
+        if couple_id not in {m.couple.id for m in self.members(workshop_id)}:
+            raise WorkshopError(f"couple {couple_id!r} is not in this workshop")
+        self.store.delete_couple(couple_id)
 
     def member(self, couple_id: str) -> Member:
         rows = self._read("SELECT workshop_id FROM workshop_couples WHERE couple_id=?",
@@ -315,19 +352,20 @@ class Workshops:
                          (couple_id,))
         return self.member(couple_id)
 
-    def spectrum_answers(self, workshop_id: str) -> dict[str, list[tuple[str, int]]]:
-        """Item -> (couple id, position) for every spectrum answer in the workshop."""
+    def spectrum_answers(self, workshop_id: str) -> dict[str, list[tuple[str, str, int]]]:
+        """Item -> (couple id, partner, position) for every spectrum answer in the
+        workshop."""
         rows = self._read(
-            "SELECT a.item, s.couple_id, a.value FROM answers a "
+            "SELECT a.item, s.couple_id, a.partner, a.value FROM answers a "
             "JOIN sessions s ON s.id = a.session_id "
             "JOIN workshop_couples wc ON wc.couple_id = s.couple_id "
             "WHERE wc.workshop_id=? AND a.worksheet='spectrum' AND a.field='position'",
             (workshop_id,))
-        out: dict[str, list[tuple[str, int]]] = {}
-        for item, couple_id, value in rows:
+        out: dict[str, list[tuple[str, str, int]]] = {}
+        for item, couple_id, partner, value in rows:
             position = json.loads(value)
             if isinstance(position, int) and not isinstance(position, bool):
-                out.setdefault(item, []).append((couple_id, position))
+                out.setdefault(item, []).append((couple_id, partner, position))
         return out
 
 
@@ -380,25 +418,29 @@ class RoomPicture:
     couples_joined: int
 
 
-def room_picture(content: Content, answers: Mapping[str, Sequence[tuple[str, int]]],
+def room_picture(content: Content, answers: Mapping[str, Sequence[tuple[str, str, int]]],
                  couples_joined: int, *, k: int = K_MIN, n_spread: int = 3) -> RoomPicture:
     """The anonymous picture of the room: per item, counts per position (no names, no
-    couple ids, nothing that pairs two people), only for items at least ``k`` couples
-    have answered; and the items where the room is most spread out."""
+    couple ids, nothing that pairs two people) over the couples where both partners
+    have answered that item (a couple half-way through adds nothing, so one partner's
+    tap cannot be watched arriving on its own), shown only once ``k`` such couples
+    have; and the items where the room is most spread out."""
     spectrum = content.spectrum
     positions = range(spectrum.scale_min, spectrum.scale_max + 1)
     strips = []
     for item in spectrum.items:
-        given = answers.get(item.id, ())
-        couples = len({couple for couple, _ in given})
-        if couples < k:
-            strips.append(ItemStrip(item, couples, True, {}, 0.0))
+        by_couple: dict[str, dict[str, int]] = {}
+        for couple, partner, position in answers.get(item.id, ()):
+            by_couple.setdefault(couple, {})[partner] = position
+        pairs = [v for v in by_couple.values() if "a" in v and "b" in v]
+        if len(pairs) < k:
+            strips.append(ItemStrip(item, len(pairs), True, {}, 0.0))
             continue
-        values = [p for _, p in given]
+        values = [p for pair in pairs for p in (pair["a"], pair["b"])]
         counts = {p: values.count(p) for p in positions}
         mean = sum(values) / len(values)
         spread = math.sqrt(sum((v - mean) ** 2 for v in values) / len(values))
-        strips.append(ItemStrip(item, couples, False, counts, spread))
+        strips.append(ItemStrip(item, len(pairs), False, counts, spread))
     shown = [s for s in strips if not s.waiting]
     ranked = sorted(shown, key=lambda s: (-s.spread, spectrum.ids.index(s.item.id)))
     return RoomPicture(tuple(strips), tuple(ranked[:n_spread]), couples_joined)

@@ -18,6 +18,7 @@ import asyncio
 import io
 import json
 import logging
+import re
 import time
 import zipfile
 from collections import OrderedDict, deque
@@ -51,7 +52,11 @@ __all__ = ["WorkshopServer", "make_app"]
 log = logging.getLogger("toolkit.workshop")
 
 PARTNER_SHEETS = {"spectrum", "origins", "safety"}
-MAX_BODY = 1_000_000  # bytes: the longest note the store takes, with room to spare
+MAX_BODY = 100_000  # bytes: a long note, with room to spare
+MAX_NOTE = 4_000  # characters in one note or plan cell written on a phone
+MAX_ROW = 10_000
+MAX_ROWS = 20  # rows a couple can add to one plan table
+WHOLE = re.compile(r"[+-]?[0-9]{1,3}")
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
        "connect-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
 
@@ -65,6 +70,8 @@ class RateLimit:
 
     def allow(self, address: str) -> bool:
         now = time.monotonic()
+        if len(self.events) > 10_000:  # forget addresses quiet for a whole window
+            self.events = {a: d for a, d in self.events.items() if d and now - d[-1] <= self.window}
         seen = self.events.setdefault(address, deque())
         while seen and now - seen[0] > self.window:
             seen.popleft()
@@ -86,6 +93,9 @@ class Room:
         self.joins = RateLimit(join_limit)
         self.misses = RateLimit(miss_limit)
         self.pictures: OrderedDict[tuple, bytes] = OrderedDict()
+        self.reports: OrderedDict[tuple, bytes] = OrderedDict()
+        self.rendering: set[str] = set()  # tokens with a picture or PDF being made
+        self.frozen: dict | None = None  # the projector's picture, held by the facilitator
         self.room_cache: tuple[float, dict] | None = None
         self.base_url = "/"
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="workshop-render")
@@ -117,18 +127,37 @@ class Room:
         return png
 
     def report(self, data: SessionData, reader: str) -> bytes:
+        """A reader's PDF, made once per state of the answers (kept for the last few)."""
+        import warnings
+
         from ..report import session_report
         from ..scoring import score_session
+        from ..textsafe import MissingGlyphsWarning
 
+        key = ("report", reader, data.info.id, data.couple,
+               tuple(sorted((tuple(k), repr(v)) for k, v in data.answers.items())),
+               tuple(sorted((k, tuple(v)) for k, v in data.plan_rows.items())))
+        if key in self.reports:
+            self.reports.move_to_end(key)
+            return self.reports[key]
         content = self.store.content_of(data.info)
         scores = score_session(content.spectrum, data)
-        return session_report(content, data, scores, reader=reader)
+        with warnings.catch_warnings():
+            # a character the fonts lack prints as a box; the log must not repeat names
+            warnings.simplefilter("ignore", MissingGlyphsWarning)
+            pdf = session_report(content, data, scores, reader=reader)
+        self.reports[key] = pdf
+        while len(self.reports) > 32:
+            self.reports.popitem(last=False)
+        return pdf
 
-    def room(self) -> dict[str, Any]:
+    def room(self, *, fresh: bool = False) -> dict[str, Any]:
         """The projector's data, computed at most twice a second however many
-        projectors ask."""
+        projectors ask; the held picture while the facilitator holds it."""
+        if self.frozen is not None and not fresh:
+            return self.frozen
         now = time.monotonic()
-        if self.room_cache and now - self.room_cache[0] < 0.5:
+        if self.room_cache and now - self.room_cache[0] < 0.5 and not fresh:
             return self.room_cache[1]
         members = self.workshops.members(self.workshop_id)
         picture = room_picture(self.content, self.workshops.spectrum_answers(self.workshop_id),
@@ -139,7 +168,7 @@ class Room:
             "joined": picture.couples_joined,
             "k": K_MIN,
             "positions": list(range(spectrum.scale_min, spectrum.scale_max + 1)),
-            "items": [{"id": s.item.id, "waiting": s.waiting, "couples": s.couples,
+            "items": [{"id": s.item.id, "waiting": s.waiting,
                        "counts": [s.counts.get(p, 0) for p in range(spectrum.scale_min,
                                                                     spectrum.scale_max + 1)]}
                       for s in picture.strips],
@@ -198,6 +227,8 @@ class Base(tornado.web.RequestHandler):
     def check_origin_of_post(self) -> None:
         """A form or request sent from another site's page is refused."""
         origin = self.request.headers.get("Origin")
+        # "null" is what the browser sends from our own pages (they send no referrer);
+        # anything but a token-free join still needs a token no other site can know
         if origin and origin != "null" and urlsplit(origin).netloc != self.request.host:
             raise tornado.web.HTTPError(403, reason="Forbidden")
 
@@ -221,6 +252,13 @@ class Base(tornado.web.RequestHandler):
         path = self.request.path[len(self.room.base_url) - 1:]
         depth = path[:path.rindex("/") + 1].count("/") - 1 if "/" in path else 0
         self.page(pages.message_page(title, text, depth=max(depth, 0)), status)
+
+    def log_exception(self, typ, value, tb) -> None:  # noqa: ANN001
+        # The path carries a private token: the log names the error, never the request.
+        if isinstance(value, tornado.web.HTTPError):
+            return
+        log.error("a %s request failed (%s); nothing more was changed",
+                  self.request.method, type(value).__name__)
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         # A sentence, never a traceback.
@@ -307,14 +345,18 @@ class Partner(Base):
         return found, self.room.store.load_session(found.session_id)
 
     def situation(self, found: Access, data: SessionData) -> dict[str, Any]:
-        from ..safety import safety_result
-
+        """What this partner's page may know. The safety hold is never visible on its own:
+        a held couple's reveal simply stays closed, as everyone's does until the
+        facilitator opens it, so nothing on a phone changes when a partner answers."""
         content = self.room.store.content_of(data.info)
         total = len(content.spectrum.items)
         ready = all(len(data.spectrum(p)) == total for p in ("a", "b"))
-        held = safety_result(content, data).locked
         member = self.room.workshops.member(found.couple_id)
-        return {"content": content, "ready": ready, "held": held, "member": member}
+        opened = "reveal" in found.workshop.open_parts and not member.held
+        return {"content": content, "ready": ready, "open": opened, "member": member}
+
+    def shows_profiles(self, s: dict[str, Any]) -> bool:
+        return s["open"] and s["ready"] and all(s["member"].revealed.values())
 
     def get(self, token: str) -> None:
         loaded = self.load(token)
@@ -324,7 +366,7 @@ class Partner(Base):
         s = self.situation(found, data)
         gaps = None
         member = s["member"]
-        if s["ready"] and not s["held"] and all(member.revealed.values()):
+        if self.shows_profiles(s):
             from ..scoring import score_session
 
             scores = score_session(s["content"].spectrum, data)
@@ -335,7 +377,7 @@ class Partner(Base):
             base = self.room.join_link.rstrip("/")
             pair_link = f"{base}/pair/{pair}/"
         self.page(pages.partner_page(s["content"], found.workshop, data, member, found.role,
-                                     ready=s["ready"], held=s["held"], gaps=gaps,
+                                     ready=s["ready"], opened=s["open"], gaps=gaps,
                                      pair_link=pair_link or None))
 
 
@@ -352,9 +394,9 @@ class PartnerState(Partner):
         found, data = loaded
         s = self.situation(found, data)
         member = s["member"]
-        state = "|".join([",".join(found.workshop.open_parts), str(s["ready"]), str(s["held"]),
-                          str(member.revealed["a"]), str(member.revealed["b"]),
-                          str(len(data.plan_rows.get("x", ())))])
+        parts = [p for p in found.workshop.open_parts if p != "reveal"]
+        state = "|".join([",".join(parts), str(s["open"]), str(s["ready"]),
+                          str(member.revealed["a"]), str(member.revealed["b"])])
         rows = sum(len(r) for r in data.plan_rows.values())
         self.finish({"state": f"{state}|{rows}"})
 
@@ -375,9 +417,12 @@ class Answer(Partner):
             row = body.get("row", 0)
             field = str(body.get("field", ""))
             value = body.get("value")
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             self.set_status(400)
             return self.finish({"error": "the answer could not be read; it was not saved"})
+        if isinstance(row, bool) or not isinstance(row, int) or not 0 <= row <= MAX_ROW:
+            self.set_status(400)
+            return self.finish({"error": "not saved: no such row"})
         if worksheet == "boundaries":
             if "plan" not in found.workshop.open_parts:
                 self.set_status(403)
@@ -390,11 +435,14 @@ class Answer(Partner):
             who = found.role  # always the token's own partner, whatever the request says
         else:
             self.set_status(400)
-            return self.finish({"error": f"unknown worksheet {worksheet!r}; not saved"})
-        if worksheet == "spectrum" and isinstance(value, str):
-            value = int(value) if value.lstrip("+-").isdigit() else value
-        if worksheet == "origins" and field == "resonance" and isinstance(value, str):
-            value = int(value) if value.isdigit() else value
+            return self.finish({"error": f"unknown worksheet {worksheet[:40]!r}; not saved"})
+        if isinstance(value, str) and WHOLE.fullmatch(value) and (
+                worksheet == "spectrum" or field == "resonance"):
+            value = int(value)
+        if isinstance(value, str) and len(value) > MAX_NOTE:
+            self.set_status(400)
+            return self.finish({"error": f"not saved: {len(value):,} characters; in a workshop "
+                                         f"a note holds up to {MAX_NOTE:,}"})
         try:
             saved = self.room.store.set_answer(found.session_id,
                                                AnswerKey(worksheet, who, item, row, field), value)
@@ -404,6 +452,12 @@ class Answer(Partner):
         except StoreError as exc:
             self.set_status(503)
             return self.finish({"error": f"not saved: {exc}"})
+        if worksheet == "safety" and saved is not None:
+            content = self.room.store.content_of(self.room.store.load_session(
+                found.session_id).info)
+            if content.safety is not None and content.safety.question(item).option(
+                    saved).concern:
+                self.room.workshops.note_concern(found.couple_id)
         data = self.room.store.load_session(found.session_id)
         answered = len(data.spectrum(found.role))
         self.finish({"saved": saved, "answered": answered})
@@ -425,6 +479,10 @@ class AddRow(Partner):
         if "plan" not in found.workshop.open_parts:
             return self.refuse(403, "Not open yet", "The plan is not open yet.")
         section = self.get_body_argument("section", "")
+        rows = self.room.store.load_session(found.session_id).plan_rows.get(section, ())
+        if len(rows) >= MAX_ROWS:
+            return self.refuse(400, "Not added", f"A plan table holds up to {MAX_ROWS} rows "
+                               "in a workshop.")
         try:
             self.room.store.add_plan_row(found.session_id, section)
         except AnswerError as exc:
@@ -441,7 +499,7 @@ class Revealed(Partner):
             return None
         found, data = loaded
         s = self.situation(found, data)
-        if not (s["ready"] and not s["held"] and all(s["member"].revealed.values())):
+        if not self.shows_profiles(s):
             self.refuse(403, "Not yet", "This opens when you have both chosen to reveal.")
             return None
         return found, data
@@ -452,12 +510,28 @@ class Revealed(Partner):
         if not loaded:
             return
         found, data = loaded
-        body = await asyncio.get_running_loop().run_in_executor(
-            self.room.pool, make, found, data)
+        if token in self.room.rendering:  # one at a time per phone: nobody can queue a pile
+            return self.refuse(429, "Still being prepared",
+                               "It is on its way; try again in a moment.")
+        self.room.rendering.add(token)
+        try:
+            body = await asyncio.get_running_loop().run_in_executor(
+                self.room.pool, make, found, data)
+        finally:
+            self.room.rendering.discard(token)
         self.set_header("Content-Type", kind)
         if name:
-            self.set_header("Content-Disposition", f'attachment; filename="{name}"')
+            self.set_header("Content-Disposition", attachment(name))
         self.finish(body)
+
+
+def attachment(name: str) -> str:
+    """A download's file name, in ASCII for old browsers and exactly (RFC 5987) for the
+    rest, so a workshop named in any script can be downloaded."""
+    from urllib.parse import quote
+
+    plain = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-") or "download"
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(name)}"
 
 
 class ProfilePicture(Revealed):
@@ -495,11 +569,13 @@ class Facilitator(Base):
                          "answered_a": len(data.spectrum("a")),
                          "answered_b": len(data.spectrum("b")),
                          "revealed": all(member.revealed.values()),
-                         "concern": result.concern, "confirmed": result.confirmed,
+                         "held": member.held, "concern": member.concern_at is not None,
+                         "changed": member.concern_at is not None and not result.concern,
                          "complete": result.complete})
         self.page(pages.facilitator_page(found.workshop, rows,
                                          projector=self.room.projector_link,
-                                         join_link=self.room.join_link, new_link=new_link))
+                                         join_link=self.room.join_link, new_link=new_link,
+                                         frozen=self.room.frozen is not None))
 
     def post(self, token: str) -> None:
         found = self.access(token, (FACILITATOR,))
@@ -507,33 +583,43 @@ class Facilitator(Base):
             return
         action = self.request.path.rstrip("/").rsplit("/", 1)[-1]
         workshops = self.room.workshops
-        if action == "open":
-            workshops.open_part(self.room.workshop_id, self.get_body_argument("part", ""))
-        elif action == "close":
-            workshops.close(self.room.workshop_id)
-            return self.refuse(200, "The workshop is closed",
-                               "Every link of this workshop has stopped working. Export or "
-                               "delete it with: python -m toolkit workshop export / delete.")
-        elif action == "confirm":
-            from ..safety import CONFIRM_KEY
+        couple_id = self.get_body_argument("couple", "")
+        known = {m.couple.id for m in workshops.members(self.room.workshop_id)}
+        if action in ("confirm", "relink", "remove") and couple_id not in known:
+            return self.refuse(404, "No such couple", "That couple is not in this workshop "
+                               "(removed already?).")
+        try:
+            if action == "open":
+                workshops.open_part(self.room.workshop_id, self.get_body_argument("part", ""))
+            elif action == "close":
+                workshops.close(self.room.workshop_id)
+                return self.refuse(200, "The workshop is closed",
+                                   "Every link of this workshop has stopped working. Export or "
+                                   "delete it with: python -m toolkit workshop export / delete.")
+            elif action == "confirm":
+                from ..safety import CONFIRM_KEY
 
-            couple_id = self.get_body_argument("couple", "")
-            member = workshops.member(couple_id)
-            if member.couple.id not in {m.couple.id for m in workshops.members(
-                    self.room.workshop_id)}:
-                raise tornado.web.HTTPError(404)
-            self.room.store.set_answer(member.session_id, CONFIRM_KEY, True)
-        elif action == "relink":
-            couple_id = self.get_body_argument("couple", "")
-            partner = self.get_body_argument("partner", "")
-            if couple_id not in {m.couple.id for m in workshops.members(self.room.workshop_id)}:
-                raise tornado.web.HTTPError(404)
-            if partner not in ("a", "b"):
-                raise tornado.web.HTTPError(400)
-            token_new = workshops.new_partner_link(couple_id, partner)
-            link = f"{self.room.join_link}p/{token_new}/"
-            # shown once, on this page only; a reload shows it no more
-            return self.get(token, (self.room.store.couple(couple_id).name(partner), link))
+                workshops.confirm_spoken(couple_id)
+                member = workshops.member(couple_id)
+                self.room.store.set_answer(member.session_id, CONFIRM_KEY, True)
+            elif action == "remove":
+                workshops.remove_couple(self.room.workshop_id, couple_id)
+                self.room.room_cache = None  # their dots leave the picture at once
+            elif action == "freeze":
+                self.room.frozen = self.room.room(fresh=True)
+            elif action == "live":
+                self.room.frozen = None
+                self.room.room_cache = None
+            elif action == "relink":
+                partner = self.get_body_argument("partner", "")
+                if partner not in ("a", "b"):
+                    return self.refuse(400, "No such partner", "Choose partner a or b.")
+                token_new = workshops.new_partner_link(couple_id, partner)
+                link = f"{self.room.join_link}p/{token_new}/"
+                # shown once, on this page only; a reload shows it no more
+                return self.get(token, (self.room.store.couple(couple_id).name(partner), link))
+        except (WorkshopError, AnswerError) as exc:
+            return self.refuse(400, "Not done", str(exc))
         self.redirect("./", status=303)
 
 
@@ -547,8 +633,7 @@ class Reports(Base):
         body = await asyncio.get_running_loop().run_in_executor(
             self.room.pool, reports_zip, self.room, datas)
         self.set_header("Content-Type", "application/zip")
-        self.set_header("Content-Disposition",
-                        f'attachment; filename="{found.workshop.id}-reports.zip"')
+        self.set_header("Content-Disposition", attachment(f"{found.workshop.id}-reports.zip"))
         self.finish(body)
 
 
@@ -591,6 +676,13 @@ class Static(Base):
         self.finish(resources.files("toolkit.workshop").joinpath(name).read_bytes())
 
 
+class AddSlash(Base):
+    """``/p/TOKEN`` typed without its last slash: the page it meant."""
+
+    def get(self, *_: str) -> None:
+        self.redirect(self.request.path.rsplit("/", 1)[1] + "/", status=301)
+
+
 class NotFound(Base):
     def prepare(self) -> None:
         raise tornado.web.HTTPError(404)
@@ -616,12 +708,13 @@ def make_app(room: Room) -> tornado.web.Application:
         (rf"/p/{TOKEN}/report.pdf", Report, args),
         (rf"/p/{TOKEN}/my-report.pdf", OwnReport, args),
         (rf"/f/{TOKEN}/", Facilitator, args),
-        (rf"/f/{TOKEN}/(?:open|close|confirm|relink)", Facilitator, args),
+        (rf"/f/{TOKEN}/(?:open|close|confirm|relink|remove|freeze|live)", Facilitator, args),
         (rf"/f/{TOKEN}/reports.zip", Reports, args),
         (rf"/f/{TOKEN}/room.json", RoomData, args),
         (rf"/r/{TOKEN}/", Projector, args),
         (rf"/r/{TOKEN}/room.json", RoomData, args),
         (r"/static/([a-z.]+)", Static, args),
+        (rf"/(?:p|f|r|pair)/{TOKEN}", AddSlash, args),
     ]
     routes = [(prefix + pattern, handler, kwargs) for pattern, handler, kwargs in routes]
     return tornado.web.Application(routes, default_handler_class=NotFound,
@@ -645,7 +738,18 @@ class WorkshopServer:
 
     def __init__(self, store: SQLiteStore, workshop_id: str, *, address: str = "127.0.0.1",
                  port: int = 8765, base_url: str = "/", public_url: str | None = None,
+                 certfile: str | None = None, keyfile: str | None = None,
                  **limits: int) -> None:
+        self.ssl = None
+        if certfile:
+            import ssl
+
+            self.ssl = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            try:
+                self.ssl.load_cert_chain(certfile, keyfile)
+            except (OSError, ssl.SSLError) as exc:
+                raise WorkshopError(f"{certfile}: the certificate (and key) cannot be used "
+                                    f"({exc})") from None
         self.room = Room(store, workshop_id, **limits)
         if not base_url.startswith("/"):
             raise WorkshopError(f"--base-url must start with '/', not {base_url!r}")
@@ -657,7 +761,8 @@ class WorkshopServer:
         shown = f"[{host}]" if ":" in host else host
         # what people type: this laptop's address, or the proxy's public address
         self.url = (public_url.rstrip("/") + "/" if public_url
-                    else f"http://{shown}:{self.port}{self.room.base_url}")
+                    else f"{'https' if self.ssl else 'http'}://{shown}:{self.port}"
+                         f"{self.room.base_url}")
         self.room.join_link = self.url
         workshops = self.room.workshops
         self.facilitator_url = f"{self.url}f/{workshops.facilitator_link(workshop_id)}/"
@@ -668,7 +773,7 @@ class WorkshopServer:
 
     def _serve(self) -> None:
         server = tornado.httpserver.HTTPServer(make_app(self.room), max_body_size=MAX_BODY,
-                                               xheaders=False)
+                                               xheaders=False, ssl_options=self.ssl)
         server.add_sockets(self.sockets)
         self._server = server
 

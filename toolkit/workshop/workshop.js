@@ -181,6 +181,13 @@
     setTimeout(room, 1000);
   }
 
+  // a form that cannot be undone asks first
+  document.querySelectorAll('form[data-confirm]').forEach((form) => {
+    form.addEventListener('submit', (event) => {
+      if (!window.confirm(form.dataset.confirm.replace(/\s+/g, ' '))) event.preventDefault();
+    });
+  });
+
   if (body.dataset.refresh === 'state') follow(null);
   if (body.dataset.refresh === 'room') room();
 }());
