@@ -752,3 +752,20 @@ def test_https_with_the_facilitators_certificate(store, tmp_path):
     with pytest.raises(WorkshopError, match="cert.pem: the certificate"):
         WorkshopServer(store, "Evening", port=0, certfile=str(tmp_path / "cert.pem"),
                        keyfile=str(tmp_path / "missing.pem"))
+
+
+def test_a_workshop_couple_continues_in_a_follow_up_session(store, content):
+    from toolkit.session import SessionModel, start_follow_up
+
+    workshops = Workshops(store)
+    w = workshops.create("Evening")
+    member, _, _ = workshops.join(w.id, "Ana", "Ben")
+    store.add_plan_row(member.session_id, "small_risks")
+    store.set_answer(member.session_id, AnswerKey("boundaries", "couple", "small_risks", 1,
+                                                  "ask"), "Ask for help with the move")
+    workshops.close(w.id)
+    follow_up = start_follow_up(store, member.couple.id, date="2027-01-10")
+    assert follow_up.number == 2
+    model = SessionModel.open(store, member.couple.id)
+    assert model.info.id == follow_up.id
+    assert [r["ask"] for r in model.data.plan("small_risks")] == ["Ask for help with the move"]

@@ -229,8 +229,7 @@ class Workshops:
         workshop = self._open(workshop_id)
         couple = self.store.create_couple(partner_a, partner_b)
         try:
-            info = self.store.new_session(couple.id, date=workshop.date,
-                                          facilitator=workshop.name)
+            info = self.store.new_session(couple.id, date=workshop.date)
             with self.store._lock, self.store._transaction() as conn:
                 conn.execute("INSERT INTO workshop_couples (workshop_id, couple_id, joined_at) "
                              "VALUES (?,?,?)", (workshop.id, couple.id, _now()))
