@@ -70,7 +70,7 @@ def test_fresh_environment_from_environment_yml_runs_every_notebook(tmp_path):
     proc = subprocess.run([str(python), "-c", run_all, *notebooks], cwd=repo, env=env,
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.count("ran ") == len(notebooks) == 6
+    assert proc.stdout.count("ran ") == len(notebooks) == 7
     where = subprocess.run([str(python), "-c", "import toolkit; print(toolkit.__file__)"],
                            cwd=tmp_path, env=env, capture_output=True, text=True, check=True)
     assert str(venv) in where.stdout  # postBuild installed the package itself
