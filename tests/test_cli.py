@@ -27,7 +27,8 @@ def test_every_command_has_help():
     sub = next(a for a in parser._actions if a.dest == "command")
     assert set(sub.choices) == {"where", "demo", "list", "show", "export", "import", "delete",
                                 "report", "blank", "import-form", "sessions", "progress",
-                                "session", "handout", "homework", "notebooks", "workshop"}
+                                "session", "handout", "homework", "notebooks", "workshop",
+                                "check"}
     for name, p in sub.choices.items():
         assert p.format_help().startswith("usage: python -m toolkit " + name)
 
@@ -190,3 +191,59 @@ def test_demo_couples_tell_four_different_stories(data_dir, content):
     assert couple("priya-tom")["opposite_pole_count"] == 6
     # 003's mixed pattern: strong at both ends with no overall lean
     assert readings("leon-nadia") == {"a": "mixed", "b": "balanced"}
+
+
+def test_check_reads_the_whole_store_and_import_refuses_a_damaged_one(capsys, data_dir,
+                                                                      tmp_path):
+    import sqlite3
+
+    from toolkit.store import DB_NAME, Store
+
+    d = ["--data-dir", str(data_dir)]
+    assert run(capsys, *d, "demo")[0] == 0
+    with Store(data_dir) as store:
+        for n in range(60):  # enough rows for the answers to span many pages
+            couple = store.create_couple(f"Partner{n}A", f"Partner{n}B")
+            info = store.new_session(couple.id)
+            store.set_answer(info.id, ("origins", "a", "past_hurts", 0, "notes"), "x" * 300)
+    code, out, err = run(capsys, *d, "check")
+    assert code == 0 and out.startswith("the session store is whole:")
+    exported = tmp_path / "kim.json"
+    assert run(capsys, *d, "export", "demo-kim-kevin", "-o", str(exported))[0] == 0
+    path = data_dir / DB_NAME
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        page = conn.execute("PRAGMA page_size").fetchone()[0]
+        pages = conn.execute("PRAGMA page_count").fetchone()[0]
+    raw = bytearray(path.read_bytes())
+    middle = (pages // 2) * page
+    raw[middle + 8: middle + 200] = b"\xff" * 192  # one page in the middle, scrambled
+    path.write_bytes(bytes(raw))
+    before = path.read_bytes()
+    code, out, err = run(capsys, *d, "check")
+    assert code == 1 and "the session store is damaged" in err and "Traceback" not in err
+    code, out, err = run(capsys, *d, "import", str(exported), "--as", "kim-again")
+    assert code == 1 and "nothing was imported" in err
+    assert path.read_bytes() == before  # refused untouched
+
+
+def test_every_exported_pdf_can_carry_a_password(capsys, data_dir, tmp_path, monkeypatch):
+    from pypdf import PdfReader
+
+    d = ["--data-dir", str(data_dir)]
+    assert run(capsys, *d, "demo")[0] == 0
+    monkeypatch.setenv("TOOLKIT_PDF_PASSWORD", "s3cret words")
+    made = {
+        "handout": ["handout"],
+        "homework": ["homework", "demo-kim-kevin"],
+        "blank": ["blank", "--fillable", "--couple", "demo-kim-kevin"],
+    }
+    for name, args in made.items():
+        out = tmp_path / f"{name}.pdf"
+        code, _, err = run(capsys, *d, *args, "--password", "-o", str(out))
+        assert code == 0, err
+        reader = PdfReader(out)
+        assert reader.is_encrypted, name
+        assert reader.decrypt("wrong") == 0
+        reader = PdfReader(out)
+        assert reader.decrypt("s3cret words") != 0 and len(reader.pages) >= 1, name

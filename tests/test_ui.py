@@ -428,6 +428,21 @@ def test_finish_exports_pdfs_with_download_links(app):
     assert not path.parent.exists()
 
 
+def test_a_password_protects_every_pdf_made_on_the_finish_step(app):
+    from pypdf import PdfReader
+
+    app.go_to("finish")
+    app.password.value = "tea at five"
+    made = [app.export_report(), app.export_homework(fillable=True), app.export_handout(),
+            app.export_blank(fillable=True)]
+    for path in made:
+        reader = PdfReader(path)
+        assert reader.is_encrypted, path.name
+        assert reader.decrypt("tea at five") != 0, path.name
+    app.password.value = ""
+    assert not PdfReader(app.export_handout()).is_encrypted
+
+
 def test_emoji_names_are_reported_when_exporting(data_dir, content):
     store = Store(data_dir, content=content)
     couple = store.create_couple("Noa 🎉", "Sami")

@@ -242,10 +242,29 @@ def cmd_export(args: argparse.Namespace) -> None:
             print(f"wrote {path}", file=sys.stderr)
 
 
+def cmd_check(args: argparse.Namespace) -> None:
+    """Read every page of the store: the thorough check that opening skips, so opening
+    stays quick however many couples the store holds."""
+    with _store(args) as store:
+        result = store.check()
+    if result != "ok":
+        raise UserError(f"{store.path}: the session store is damaged ({result}). Restore it "
+                        "from a backup or an exported JSON file; it was left untouched.")
+    print(f"the session store is whole: {store.path}")
+
+
+def _whole(store: Store) -> None:
+    result = store.check()
+    if result != "ok":
+        raise UserError(f"{store.path}: the session store is damaged ({result}); nothing was "
+                        "imported. Restore it from a backup first.")
+
+
 def cmd_import(args: argparse.Namespace) -> None:
     from .store.transfer import import_couple
 
     with _store(args) as store:
+        _whole(store)  # never add to a damaged file
         couple = import_couple(store, args.file, couple_id=args.as_id)
         print(f"imported {couple.id} ({couple.partner_a} & {couple.partner_b})")
 
@@ -272,6 +291,14 @@ def cmd_delete(args: argparse.Namespace) -> None:
         with store:
             store.delete_couple(args.couple)
         print(f"deleted {args.couple}")
+
+
+def _protect(data: bytes, password: str | None) -> bytes:
+    if not password:
+        return data
+    from .report import encrypt_pdf
+
+    return encrypt_pdf(data, password)
 
 
 def _write(data: bytes, output: str) -> None:
@@ -343,7 +370,9 @@ def cmd_handout(args: argparse.Namespace) -> None:
     from .report import handout_pdf
 
     content = load_content(args.worksheets) if args.worksheets else load_content()
-    _write(_with_warnings(lambda: handout_pdf(content)), args.output or "handout.pdf")
+    password = _password(args)
+    _write(_protect(_with_warnings(lambda: handout_pdf(content)), password),
+           args.output or "handout.pdf")
 
 
 def cmd_homework(args: argparse.Namespace) -> None:
@@ -352,10 +381,11 @@ def cmd_homework(args: argparse.Namespace) -> None:
 
     with _store(args) as store:
         model = SessionModel.open(store, args.couple, args.session)
+    password = _password(args)
     data = _with_warnings(lambda: homework_pdf(model.content, model.data,
                                                fillable=args.fillable))
     kind = "-fillable" if args.fillable else ""
-    _write(data, args.output or f"{args.couple}-homework{kind}.pdf")
+    _write(_protect(data, password), args.output or f"{args.couple}-homework{kind}.pdf")
 
 
 def cmd_blank(args: argparse.Namespace) -> None:
@@ -370,9 +400,10 @@ def cmd_blank(args: argparse.Namespace) -> None:
             couple = store.couple(args.couple)
         names = {"a": couple.partner_a, "b": couple.partner_b}
         default = f"{couple.id}-{kind}.pdf"
+    password = _password(args)
     data = _with_warnings(lambda: blank_worksheets(content, fillable=args.fillable,
                                                    names=names))
-    _write(data, args.output or default)
+    _write(_protect(data, password), args.output or default)
 
 
 def cmd_import_form(args: argparse.Namespace) -> None:
@@ -446,13 +477,14 @@ def _export_workshop(store: Store, workshops, args: argparse.Namespace) -> None:
                         "was written")
     folder.mkdir(parents=True, exist_ok=True, mode=0o700)
     members = workshops.members(w.id)
+    password = _password(args)
     for member in members:
         data = store.load_session(member.session_id)
         content = store.content_of(data.info)
         scores = score_session(content.spectrum, data)
         pdf = _with_warnings(lambda c=content, d=data, s=scores: session_report(
             c, d, s, reader="couple"))
-        _write(pdf, str(folder / f"{member.couple.id}-workshop-report.pdf"))
+        _write(_protect(pdf, password), str(folder / f"{member.couple.id}-workshop-report.pdf"))
     print(f"wrote {len(members)} report{'' if len(members) == 1 else 's'} to {folder}")
 
 
@@ -521,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
                        "make lab runs them) and print that folder")
     p.set_defaults(func=cmd_notebooks)
 
-    p = sub.add_parser("demo", help="add the two fictional demo couples (never overwrites)")
+    p = sub.add_parser("demo", help="add the fictional demo couples (never overwrites)")
     p.add_argument("--quiet", action="store_true", help="print nothing on success")
     p.set_defaults(func=cmd_demo)
 
@@ -564,6 +596,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="include the private safety screen's answers (left out by default)")
     p.set_defaults(func=cmd_export)
 
+    p = sub.add_parser("check", help="read the whole store and say whether it is whole "
+                       "(opening the store checks only its header, to stay quick)")
+    p.set_defaults(func=cmd_check)
+
     p = sub.add_parser("import", help="import a couple from an exported JSON file")
     p.add_argument("file", help="a JSON file written by 'export'")
     p.add_argument("--as", dest="as_id", metavar="ID", help="import under another couple id")
@@ -587,10 +623,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("handout", help="write the one-page handout on the four patterns as PDF")
+    p.add_argument("--password", action="store_true",
+                   help=f"protect the PDF with a password (AES-256), asked for twice or "
+                        f"taken from {PASSWORD_ENV}")
     p.add_argument("-o", "--output", metavar="FILE", help="PDF to write; never overwritten")
     p.set_defaults(func=cmd_handout)
 
     p = sub.add_parser("homework", help="write a couple's between-session sheet as PDF")
+    p.add_argument("--password", action="store_true",
+                   help=f"protect the PDF with a password (AES-256), asked for twice or "
+                        f"taken from {PASSWORD_ENV}")
     p.add_argument("couple", help="couple id (see 'list')")
     p.add_argument("--session", type=int, metavar="N", help="session number (default: latest)")
     p.add_argument("--fillable", action="store_true", help="a form to fill in on a tablet")
@@ -598,6 +640,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_homework)
 
     p = sub.add_parser("blank", help="write the blank worksheets as PDF, to print or fill in")
+    p.add_argument("--password", action="store_true",
+                   help=f"protect the PDF with a password (AES-256), asked for twice or "
+                        f"taken from {PASSWORD_ENV}")
     p.add_argument("--fillable", action="store_true",
                    help="a form to fill in on a tablet or computer (read back with import-form)")
     p.add_argument("--couple", metavar="ID",
@@ -645,6 +690,9 @@ def build_parser() -> argparse.ArgumentParser:
     q = w.add_parser("export", help="write every couple's report (PDF) into a folder")
     q.add_argument("name")
     q.add_argument("-o", "--output", metavar="DIR")
+    q.add_argument("--password", action="store_true",
+                   help=f"protect every PDF with one password (AES-256), asked for twice or "
+                        f"taken from {PASSWORD_ENV}")
     q = w.add_parser("delete", help="delete a workshop and every couple in it, for good")
     q.add_argument("name")
     q.add_argument("--yes", action="store_true", help="do not ask for confirmation")

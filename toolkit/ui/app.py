@@ -723,7 +723,7 @@ class SessionApp(View):
         self.fillable_button = button("Fillable worksheets", "pencil",
                                       lambda: self.export_blank(fillable=True))
         self.password = w.Password(
-            description="Password:", placeholder="optional, for reports sent by email",
+            description="Password:", placeholder="optional: every PDF made here needs it",
             style={"description_width": "initial"}, layout=w.Layout(width="420px"))
 
     def _show_binder(self) -> None:
@@ -789,7 +789,7 @@ class SessionApp(View):
                       ) -> Path | None:
         """Write a report for one reader into the data folder and offer it for
         download; with a password set, the PDF opens only with it."""
-        from ..report import encrypt_pdf, picture_dpi, session_report
+        from ..report import picture_dpi, session_report
 
         if self.model is None:
             self.downloads.value = error_html("Choose or create a couple first.")
@@ -798,16 +798,14 @@ class SessionApp(View):
             return None
         model = self.model
         info = model.info
-        password = self.password.value if self.mode == FACILITATOR else ""
         suffix = {"couple": "couple", "a": model.names()["a"], "b": model.names()["b"],
                   "facilitator": "facilitator"}[reader]
         name = f"{info.couple_id}-session-{info.number}-{suffix}.pdf"
 
         def make() -> bytes:
-            pdf = session_report(model.content, model.data, model.scores,
-                                 picture=model.picture(dpi=picture_dpi()),
-                                 since=model.since_last_time(), reader=reader)
-            return encrypt_pdf(pdf, password) if password else pdf
+            return session_report(model.content, model.data, model.scores,
+                                  picture=model.picture(dpi=picture_dpi()),
+                                  since=model.since_last_time(), reader=reader)
 
         return self._offer(make, name, into_notice=into_notice)
 
@@ -826,7 +824,18 @@ class SessionApp(View):
     def _offer(self, make: Callable[[], bytes], name: str, mime: str = "application/pdf",
                *, into_notice: bool = False) -> Path | None:
         """Make a file, keep a private copy with the couple's data, and add a download
-        link beside the ones made earlier on this step."""
+        link beside the ones made earlier on this step. With a password set (facilitator),
+        every PDF made here opens only with it."""
+        password = self.password.value if (self.mode == FACILITATOR
+                                           and mime == "application/pdf") else ""
+        if password:
+            from ..report import encrypt_pdf
+
+            plain = make
+
+            def make() -> bytes:
+                return encrypt_pdf(plain(), password)
+
         import base64
         import warnings
 
