@@ -93,6 +93,9 @@ def test_an_answer_of_concern_locks_the_couple_steps_until_confirmed(store, mode
     html = " ".join(child.value for child in page.children if hasattr(child, "value")
                     and isinstance(child.value, str))
     assert "Joint exercises are not advised for now" in html
+    # where to refer, beside the result: the editable list, and the emergency line
+    assert "Where to refer" in html and "worksheets/referrals.yaml" in html
+    assert "If anyone is in immediate danger, call your local emergency number." in html
     assert app.model.locked
     for key in ("spectrum_a", "profiles", "origins", "plan", "finish"):
         app.go_to(key)
