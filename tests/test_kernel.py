@@ -106,3 +106,26 @@ def test_the_session_app_in_a_real_kernel(tmp_path, data_dir):
     saved = _printed(done.cells[3])
     assert saved["position"] == -1  # the mark, then the slider: the last one stays
     assert [r.get("ritual") for r in saved["rows"]] == ["Sunday walk"]
+
+
+def test_running_the_notebooks_alone_never_touches_the_real_data_folder(tmp_path):
+    """`pytest notebooks/` loads no tests/conftest.py; the notebooks' own conftest must
+    still send the demo couples to a temporary folder, not the user's data folder."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    home, xdg = tmp_path / "home", tmp_path / "xdg"
+    home.mkdir()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TOOLKIT_")}
+    env.update(HOME=str(home), XDG_DATA_HOME=str(xdg))
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "notebooks/02_independence_spectrum.ipynb"],
+        cwd=repo, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-2000:]
+    assert "passed" in proc.stdout
+    written = [path for folder in (home, xdg) for path in folder.rglob("sessions.sqlite3*")]
+    assert written == []  # the default data folder lives under these two
