@@ -623,3 +623,66 @@ def _with(parser, func):  # noqa: ANN001, ANN202
     sub = next(a for a in parser._actions if a.dest == "command")
     sub.choices["list"].set_defaults(func=func)
     return parser
+
+
+def test_a_refused_store_can_be_opened_once_fixed_without_waiting(demo, monkeypatch):
+    """Refused before opening (here: readable by others) must not keep the set-up lock:
+    after the chmod the facilitator is told to run, the next open works at once."""
+    path = demo / DB_NAME
+    path.chmod(0o640)
+    monkeypatch.setattr(sqlite_store, "_exclusive",
+                        lambda marker, wait=2.0, real=sqlite_store._exclusive: real(marker, wait))
+    with pytest.raises(StoreError, match="chmod 600"):
+        Store(demo)
+    path.chmod(0o600)
+    began = time.monotonic()
+    with Store(demo) as store:
+        assert store.couple("demo-kim-kevin").partner_a == "Kim"
+    assert time.monotonic() - began < 2.0
+
+
+def test_a_data_folder_name_too_long_for_the_disk_gets_a_sentence(tmp_path):
+    code, _, err = cli("--data-dir", str(tmp_path / ("x" * 300)), "list")
+    assert code == 1
+    one_sentence(err, "cannot be used", "File name too long")
+
+
+def test_damage_found_before_an_upgrade_is_reported_on_one_line(tmp_path, monkeypatch):
+    legacy = REPO / "tests" / "fixtures" / "release-0.1.0"
+    store_file = next(legacy.rglob(DB_NAME))
+    folder = tmp_path / "old"
+    folder.mkdir(mode=0o700)
+    (folder / DB_NAME).write_bytes(store_file.read_bytes())
+    (folder / DB_NAME).chmod(0o600)
+    real_connect = sqlite3.connect
+
+    class Reports:
+        """SQLite's own check answering, as it can, with a report over several lines."""
+
+        def __init__(self, conn):
+            self.conn = conn
+
+        def execute(self, sql, *args):
+            if sql.startswith("PRAGMA quick_check"):
+                return real_connect(":memory:").execute(
+                    "SELECT 'Tree 2 page 3 cell 0: invalid page number 99' || char(10) || "
+                    "'Tree 2 page 3: btreeInitPage() returns error code 11'")
+            return self.conn.execute(sql, *args)
+
+        def __getattr__(self, name):
+            return getattr(self.conn, name)
+
+    before = (folder / DB_NAME).read_bytes()
+    store = object.__new__(Store)
+    conn = real_connect(folder / DB_NAME, isolation_level=None)
+    store._conn = Reports(conn)
+    store.path = folder / DB_NAME
+    store._identity = None
+    store._lock = __import__("threading").RLock()
+    monkeypatch.setattr(Store, "_check_still_there", lambda self: None)
+    with pytest.raises(StoreError) as refused:
+        sqlite_store.SQLiteStore._migrate(store)
+    conn.close()
+    message = str(refused.value)
+    assert "\n" not in message and "invalid page number 99 Tree 2 page 3" in message
+    assert (folder / DB_NAME).read_bytes() == before

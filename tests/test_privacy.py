@@ -136,6 +136,12 @@ def test_the_screen_stays_out_of_show_csv_and_json_unless_asked(store, model, da
     buffer = io.StringIO()
     export_csv(store, buffer, include_safety=True)
     assert ",safety,b,Bo,control,0,answer,sometimes," in buffer.getvalue()
+    # once the facilitator has confirmed, the confirmation is a row of its own, named for
+    # no partner
+    model.confirm_safety()
+    buffer = io.StringIO()
+    export_csv(store, buffer, include_safety=True)
+    assert ",safety,facilitator,,review,0,confirmed,true," in buffer.getvalue()
     assert main(["--data-dir", str(data_dir), "export", "--csv", "--include-safety", "-o",
                  "-"]) == 0
     assert ",safety," in capsys.readouterr().out

@@ -228,7 +228,12 @@ def _owned_private_folder(folder: Path, what: str = "data folder") -> None:
 
 def _make_private_folder(folder: Path, what: str = "data folder") -> None:
     """Create the folder readable by its owner alone, or check the one that is there."""
-    if not folder.exists() and not folder.is_symlink():
+    try:
+        missing = not folder.exists() and not folder.is_symlink()
+    except OSError as exc:  # a name too long for the file system, a loop of links, ...
+        raise StoreError(f"{str(folder)[:120]}: the {what} cannot be used ({exc.strerror}); "
+                         "set TOOLKIT_DATA_DIR to a folder of your own.") from None
+    if missing:
         try:
             folder.mkdir(parents=True, mode=0o700)
         except FileExistsError:
@@ -300,19 +305,27 @@ class SQLiteStore(SessionStore):
             self.path = Path(db).expanduser()
             self.name = str(self.path)
             self._setup_lock = _exclusive(self.path.with_name(f"{self.path.name}.setup"))
-            _read_header(self.path)
-            _private_file(self.path)
-            fresh = not self.path.exists() or self.path.stat().st_size == 0
-            if not self.path.exists():
-                try:
-                    os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
-                except OSError as exc:
-                    raise StoreError(f"{self.path}: the session store cannot be created "
-                                     f"({exc.strerror}).") from None
             try:
-                conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False)
-            except sqlite3.Error as exc:
-                raise _translate(exc, self.name) from None
+                _read_header(self.path)
+                _private_file(self.path)
+                fresh = not self.path.exists() or self.path.stat().st_size == 0
+                if not self.path.exists():
+                    try:
+                        os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+                    except OSError as exc:
+                        raise StoreError(f"{self.path}: the session store cannot be created "
+                                         f"({exc.strerror}).") from None
+                try:
+                    conn = sqlite3.connect(self.path, isolation_level=None,
+                                           check_same_thread=False)
+                except sqlite3.Error as exc:
+                    raise _translate(exc, self.name) from None
+            except BaseException:
+                # refused before opening: let go of set-up, so fixing the file and opening
+                # again in this process does not wait on a lock it holds itself
+                _release(self._setup_lock)
+                self._setup_lock = None
+                raise
         self._conn = conn
         self._identity = self._file_identity()
         try:
@@ -389,7 +402,7 @@ class SQLiteStore(SessionStore):
                 return
             had_data = bool(migrations.applied(conn))
             if had_data and self.path is not None:
-                check = conn.execute("PRAGMA quick_check").fetchone()[0]
+                check = " ".join(str(conn.execute("PRAGMA quick_check").fetchone()[0]).split())
                 if check != "ok":
                     raise StoreDamagedError(
                         f"{self.path}: the session store is damaged ({check}). It was left "
@@ -427,8 +440,8 @@ class SQLiteStore(SessionStore):
     @_guarded
     def check(self) -> str:
         """Read every page of the file: "ok", or what is damaged. Slow on big stores."""
-        rows = [r[0] for r in self._conn.execute("PRAGMA integrity_check")]
-        return "ok" if rows == ["ok"] else "; ".join(rows[:5])
+        rows = [" ".join(str(r[0]).split()) for r in self._conn.execute("PRAGMA integrity_check")]
+        return "ok" if rows == ["ok"] else "; ".join(rows[:5])  # one line, for one sentence
 
     # --- couples ---------------------------------------------------------------
 

@@ -19,8 +19,8 @@ from typing import IO, Any
 from ..content import Content, ContentError, content_for
 from ..files import private_writer
 from ..responses import (
-    COUPLE,
     MAX_TEXT,
+    PARTNERS,
     AnswerError,
     AnswerKey,
     Couple,
@@ -365,7 +365,8 @@ def csv_rows(store: SessionStore, couple_id: str | None = None, *,
                 k = a.key
                 if k.worksheet == "safety" and not include_safety:
                     continue
-                name = c.name(k.partner) if k.partner != COUPLE else ""
+                # the couple's plan and the facilitator's confirmation belong to no partner
+                name = c.name(k.partner) if k.partner in PARTNERS else ""
                 value = a.value
                 if isinstance(value, bool):
                     value = "true" if value else "false"
