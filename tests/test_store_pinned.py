@@ -1020,3 +1020,56 @@ def test_a_broken_step_table_is_damage(data_dir, content):
             f"{data_dir / DB_NAME}: the session store is damaged (cannot be read: no such "
             "column: name). It was left untouched; restore it from a backup or an exported "
             "JSON file.", StoreDamagedError)
+
+
+@pytest.mark.parametrize(("error", "says"), [
+    ("database is locked", "did not let go"),
+    ("database is busy", "did not let go"),
+    ("database or disk is full", "disk is full"),
+    ("disk I/O error", "could not be read or written just now"),
+    ("unable to open database file", None),
+    ("file is not a database", "damaged"),
+])
+def test_a_passing_trouble_reading_the_header_is_not_called_damage(data_dir, content,
+                                                                   monkeypatch, error, says):
+    """Reading a store's header can fail for a moment (another program's lock, a full disk):
+    that is said as what it is, never as damage that needs a backup."""
+    Store(data_dir, content=content).close()
+    path = data_dir / DB_NAME
+    before = path.read_bytes()
+    real = sq.sqlite3.connect
+
+    def failing(target, *args, **kwargs):
+        if str(target).startswith("file:"):  # the header's read-only look
+            raise sqlite3.OperationalError(error)
+        return real(target, *args, **kwargs)
+
+    monkeypatch.setattr(sq.sqlite3, "connect", failing)
+    with pytest.raises(StoreError) as refused:
+        sq._read_header(path)
+    message = str(refused.value)
+    if says == "damaged":
+        assert "damaged" in message
+    else:
+        assert "damaged" not in message and "backup" not in message
+        if says:
+            assert says in message
+    assert path.read_bytes() == before
+
+
+def test_a_store_the_user_may_not_read_says_so(data_dir, content, monkeypatch):
+    Store(data_dir, content=content).close()
+    path = data_dir / DB_NAME
+    real_open = Path.open
+
+    def refuse(self, *args, **kwargs):
+        if self == path:
+            raise PermissionError(13, "Permission denied")
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse)  # root reads every file, so chmod cannot
+    with pytest.raises(StoreError) as refused:
+        sq._read_header(path)
+    assert str(refused.value) == (
+        f"{path}: this file cannot be read by you; it was left as it is. Check who owns "
+        "it, or point TOOLKIT_DATA_DIR elsewhere.")
