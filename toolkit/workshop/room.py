@@ -304,15 +304,20 @@ class Workshops:
 
     # --- the couples -------------------------------------------------------------
 
+    _MEMBER_SQL = (
+        "SELECT c.id, c.partner_a, c.partner_b, c.notes, c.created_at, wc.revealed_a, "
+        "wc.revealed_b, (SELECT min(s.id) FROM sessions s WHERE s.couple_id = c.id), "
+        "wc.concern_at, wc.confirmed_at "
+        "FROM workshop_couples wc JOIN couples c ON c.id = wc.couple_id ")
+
+    @staticmethod
+    def _member(r: tuple) -> Member:
+        return Member(Couple(*r[:5]), r[7], {"a": bool(r[5]), "b": bool(r[6])}, r[8], r[9])
+
     def members(self, workshop_id: str) -> list[Member]:
-        rows = self._read(
-            "SELECT c.id, c.partner_a, c.partner_b, c.notes, c.created_at, wc.revealed_a, "
-            "wc.revealed_b, (SELECT min(s.id) FROM sessions s WHERE s.couple_id = c.id), "
-            "wc.concern_at, wc.confirmed_at "
-            "FROM workshop_couples wc JOIN couples c ON c.id = wc.couple_id "
-            "WHERE wc.workshop_id=? ORDER BY wc.joined_at, c.id", (workshop_id,))
-        return [Member(Couple(*r[:5]), r[7], {"a": bool(r[5]), "b": bool(r[6])}, r[8], r[9])
-                for r in rows]
+        rows = self._read(self._MEMBER_SQL + "WHERE wc.workshop_id=? ORDER BY wc.joined_at, c.id",
+                          (workshop_id,))
+        return [self._member(r) for r in rows]
 
     def note_concern(self, couple_id: str) -> None:
         """A partner gave an answer of concern: hold the couple back until the facilitator
@@ -336,11 +341,12 @@ class Workshops:
         self.store.delete_couple(couple_id)
 
     def member(self, couple_id: str) -> Member:
-        rows = self._read("SELECT workshop_id FROM workshop_couples WHERE couple_id=?",
-                          (couple_id,))
+        """One couple, read on its own: every phone asks for its couple every few
+        seconds, so this never reads the whole room."""
+        rows = self._read(self._MEMBER_SQL + "WHERE wc.couple_id=?", (couple_id,))
         if not rows:
             raise WorkshopError(f"couple {couple_id!r} is in no workshop")
-        return next(m for m in self.members(rows[0][0]) if m.couple.id == couple_id)
+        return self._member(rows[0])
 
     def reveal(self, couple_id: str, partner: str) -> Member:
         """One partner is ready to see both profiles (both must be, before either does)."""

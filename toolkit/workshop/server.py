@@ -452,13 +452,11 @@ class Answer(Partner):
         except StoreError as exc:
             self.set_status(503)
             return self.finish({"error": f"not saved: {exc}"})
+        data = self.room.store.load_session(found.session_id)  # once, for both uses below
         if worksheet == "safety" and saved is not None:
-            content = self.room.store.content_of(self.room.store.load_session(
-                found.session_id).info)
-            if content.safety is not None and content.safety.question(item).option(
-                    saved).concern:
+            safety = self.room.store.content_of(data.info).safety
+            if safety is not None and safety.question(item).option(saved).concern:
                 self.room.workshops.note_concern(found.couple_id)
-        data = self.room.store.load_session(found.session_id)
         answered = len(data.spectrum(found.role))
         self.finish({"saved": saved, "answered": answered})
 
