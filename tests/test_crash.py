@@ -163,7 +163,9 @@ while time.monotonic() < deadline:
     key = ("origins", {partner!r}, section, 0, "notes")
     error, keep = model.attempt(key, f"{partner} {{i}}")
     if error is None:
-        print("saved", section, i, flush=True)
+        # printed only once saved; left to the kernel to send in batches (no flush), so
+        # the output waiting while the test reads the other kernel stays a few messages
+        print("saved", section, i)
     i += 1
 print("done", i, flush=True)
 """
