@@ -179,6 +179,55 @@ def test_in_memory_and_given_connections(content):
     conn.close()
 
 
+def test_a_store_in_memory_writes_no_file_and_serves_any_thread(content, tmp_path,
+                                                                monkeypatch):
+    """The app saves from a timer thread; a throw-away store must take those saves too,
+    and leave nothing on the disk."""
+    import threading
+
+    monkeypatch.chdir(tmp_path)
+    with SQLiteStore(content=content) as s:
+        results: list = []
+        worker = threading.Thread(target=lambda: results.append(s.create_couple("Ana", "Bo")))
+        worker.start()
+        worker.join()
+        assert [c.id for c in results] == ["ana-bo"]
+        assert [c.id for c in s.couples()] == ["ana-bo"]
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_store_file_that_cannot_be_made_is_named(tmp_path, content):
+    path = tmp_path / "link.sqlite3"
+    path.symlink_to(tmp_path / "nowhere" / "sessions.sqlite3")
+    with pytest.raises(StoreError) as info:
+        SQLiteStore(path, content=content)
+    assert str(info.value) == (f"{path}: the session store cannot be created (No such file or "
+                               "directory).")
+    assert not (tmp_path / "nowhere").exists()
+
+
+@pytest.mark.parametrize(("error", "cls", "says"), [
+    ("unable to open database file", StoreError, "the session store could not be read"),
+    ("database is locked", StoreBusyError, "another program is using the session store"),
+])
+def test_sqlite_refusing_to_open_the_file_is_said_in_words(data_dir, content, monkeypatch,
+                                                          error, cls, says):
+    Store(data_dir, content=content).close()
+    path = data_dir / DB_NAME
+    real = sq.sqlite3.connect
+
+    def failing(target, *args, **kwargs):
+        if target == path:  # the store's own connection, after its header was read
+            raise sqlite3.OperationalError(error)
+        return real(target, *args, **kwargs)
+
+    monkeypatch.setattr(sq.sqlite3, "connect", failing)
+    with pytest.raises(cls) as info:
+        Store(data_dir, content=content)
+    assert str(info.value).startswith(f"{path}: {says}")
+    assert "damaged" not in str(info.value)
+
+
 def test_a_closed_store_closes_its_connection(store):
     with store as same:
         assert same is store
@@ -853,21 +902,34 @@ def test_knowing_whether_another_store_is_open(data_dir, content):
         assert first.in_use_elsewhere() is False  # asking keeps its own lock
 
 
-def test_setting_up_waits_for_another_process_then_gives_up(tmp_path):
+def test_setting_up_waits_for_another_process_then_gives_up(tmp_path, monkeypatch):
+    """Another process setting up the store is waited for, in short naps, for half a
+    minute by default; then the wait ends in a sentence. A clock stands in for the wait."""
     marker = tmp_path / "m.setup"
     held = sq._exclusive(marker)
     assert held is not None and mode(marker) == 0o600
-    start = time.monotonic()
+    now = [100.0]
+    naps: list[float] = []
+
+    def clock() -> float:
+        now[0] += 10.0
+        return now[0]
+
+    monkeypatch.setattr(sq.time, "monotonic", clock)
+    monkeypatch.setattr(sq.time, "sleep", naps.append)
     with pytest.raises(StoreBusyError) as info:
-        sq._exclusive(marker, wait=0.6)
-    assert 0.5 < time.monotonic() - start < 5
+        sq._exclusive(marker)
+    # deadline 110 + 30 = 140: tried at 120, 130 and 140 (napping after each), refused at 150
+    assert naps == [0.05, 0.05, 0.05]
     assert str(info.value) == (f"{tmp_path}: another program has been setting up the session "
-                               "store for over 1 seconds; nothing was changed. Try again in a "
+                               "store for over 30 seconds; nothing was changed. Try again in a "
                                "moment.")
+    monkeypatch.undo()
     sq._release(held)
-    again = sq._exclusive(marker, wait=0.6)
+    again = sq._exclusive(marker, wait=0)
     assert again is not None
     sq._release(again)
+    sq._release(again)  # letting go twice is harmless
     sq._release(None)
 
 
@@ -1048,6 +1110,7 @@ def test_a_passing_trouble_reading_the_header_is_not_called_damage(data_dir, con
     with pytest.raises(StoreError) as refused:
         sq._read_header(path)
     message = str(refused.value)
+    assert message.startswith(f"{path}: ")
     if says == "damaged":
         assert "damaged" in message
     else:
@@ -1073,3 +1136,70 @@ def test_a_store_the_user_may_not_read_says_so(data_dir, content, monkeypatch):
     assert str(refused.value) == (
         f"{path}: this file cannot be read by you; it was left as it is. Check who owns "
         "it, or point TOOLKIT_DATA_DIR elsewhere.")
+
+
+def test_a_store_whose_first_set_up_never_finished_is_set_up(data_dir, content):
+    """The toolkit's mark with no schema step yet: a first set-up that stopped before its
+    tables were made. That is a store to finish setting up, not damage."""
+    data_dir.mkdir(mode=0o700)
+    raw(data_dir / DB_NAME, f"PRAGMA application_id={sq.APPLICATION_ID}", "PRAGMA user_version=0")
+    (data_dir / DB_NAME).chmod(0o600)
+    with Store(data_dir, content=content) as s:
+        assert s.applied_migrations() == STEPS
+        assert s.create_couple("Ana", "Bo").id == "ana-bo"
+
+
+def test_a_first_release_store_missing_a_table_is_damage(data_dir, content):
+    path = legacy(data_dir, 1)
+    raw(path, "DROP TABLE answers")
+    refused(data_dir, content,
+            f"{path}: the session store is damaged (its tables answers are missing). It was "
+            "left untouched; restore it from a backup or an exported JSON file.",
+            StoreDamagedError)
+    assert not list(data_dir.glob("*.before-*"))
+
+
+def test_a_data_folder_name_too_long_is_named_by_its_start(tmp_path, content):
+    folder = tmp_path / ("x" * 300)
+    with pytest.raises(StoreError) as info:
+        Store(folder, content=content)
+    assert str(info.value) == (f"{str(folder)[:120]}: the data folder cannot be used (File name "
+                               "too long); set TOOLKIT_DATA_DIR to a folder of your own.")
+
+
+@pytest.mark.parametrize("where", ["file", "memory"])
+def test_sqlite_failing_while_setting_up_is_said_in_words(data_dir, content, monkeypatch,
+                                                          where):
+    def full(conn):
+        raise sqlite3.OperationalError("database or disk is full")
+
+    monkeypatch.setattr(sq.migrations, "pending", full)
+    with pytest.raises(StoreFullError) as info:
+        if where == "file":
+            Store(data_dir, content=content)
+        else:
+            SQLiteStore(content=content)
+    name = str(data_dir / DB_NAME) if where == "file" else "session store (in memory)"
+    assert str(info.value) == (f"{name}: the disk is full (or a file-size limit was reached); "
+                               "nothing was saved. Free some space and try again; the store "
+                               "itself is intact.")
+    if where == "file":  # set-up was let go of: the next open does not wait for it
+        held = sq._exclusive(data_dir / f"{DB_NAME}.setup", wait=0)
+        assert held is not None
+        sq._release(held)
+
+
+def test_a_data_folder_that_may_not_be_made_says_so(tmp_path, content, monkeypatch):
+    folder = tmp_path / "locked" / "data"
+    real_mkdir = Path.mkdir
+
+    def refuse(self, *args, **kwargs):
+        if self == folder:  # root may make any folder, so the refusal is staged
+            raise PermissionError(13, "Permission denied")
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "mkdir", refuse)
+    with pytest.raises(StoreError) as info:
+        Store(folder, content=content)
+    assert str(info.value) == (f"{folder}: the data folder cannot be made here (no permission); "
+                               "set TOOLKIT_DATA_DIR to a folder of your own.")

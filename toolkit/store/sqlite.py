@@ -26,6 +26,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import quote
 
+try:
+    import fcntl
+except ImportError:  # not on this system: in-use and set-up locks are skipped
+    fcntl = None  # type: ignore[assignment]
+
 from ..content import Content, ContentError, content_for, load_content
 from ..responses import (
     AnswerError,
@@ -202,7 +207,7 @@ def _read_header(path: Path) -> None:
         raise _damaged(path, f"its tables {missing} are missing")
 
 
-def _owned_private_folder(folder: Path, what: str = "data folder") -> None:
+def _owned_private_folder(folder: Path, what: str) -> None:
     """Refuse a folder other people can read or that belongs to someone else. The
     toolkit never changes the permissions of a folder it did not make: the fix is the
     user's to choose, and the message says how."""
@@ -295,20 +300,20 @@ class SQLiteStore(SessionStore):
         self._lock = threading.RLock()
         self._owns_connection = not isinstance(db, sqlite3.Connection)
         self.path: Path | None = None
+        setup_lock: int | None = None  # held while this process checks and sets up the file
         if isinstance(db, sqlite3.Connection):
             self.name = "session store"
             conn = db
         elif str(db) == ":memory:":
             self.name = "session store (in memory)"
-            conn = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            conn = sqlite3.connect(":memory:", check_same_thread=False)
         else:
             self.path = Path(db).expanduser()
             self.name = str(self.path)
-            self._setup_lock = _exclusive(self.path.with_name(f"{self.path.name}.setup"))
+            setup_lock = _exclusive(self.path.with_name(f"{self.path.name}.setup"))
             try:
                 _read_header(self.path)
                 _private_file(self.path)
-                fresh = not self.path.exists() or self.path.stat().st_size == 0
                 if not self.path.exists():
                     try:
                         os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
@@ -316,15 +321,13 @@ class SQLiteStore(SessionStore):
                         raise StoreError(f"{self.path}: the session store cannot be created "
                                          f"({exc.strerror}).") from None
                 try:
-                    conn = sqlite3.connect(self.path, isolation_level=None,
-                                           check_same_thread=False)
+                    conn = sqlite3.connect(self.path, check_same_thread=False)
                 except sqlite3.Error as exc:
                     raise _translate(exc, self.name) from None
             except BaseException:
                 # refused before opening: let go of set-up, so fixing the file and opening
                 # again in this process does not wait on a lock it holds itself
-                _release(self._setup_lock)
-                self._setup_lock = None
+                _release(setup_lock)
                 raise
         self._conn = conn
         self._identity = self._file_identity()
@@ -333,10 +336,8 @@ class SQLiteStore(SessionStore):
                 conn.isolation_level = None  # transactions are explicit
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             if self.path is not None:
-                # WAL is chosen when the store is made; an existing file is never changed
-                # before its checks have passed (a migration switches it, after its check).
-                if fresh:
-                    conn.execute("PRAGMA journal_mode=WAL")
+                # WAL is switched on by the set-up or upgrade (_migrate), after its checks:
+                # an existing file is never changed before they have passed.
                 conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA secure_delete=ON")
@@ -350,8 +351,7 @@ class SQLiteStore(SessionStore):
                 conn.close()
             raise
         finally:
-            _release(getattr(self, "_setup_lock", None))
-            self._setup_lock = None
+            _release(setup_lock)
 
     # --- plumbing -------------------------------------------------------------
 
@@ -884,14 +884,20 @@ class Store(SQLiteStore):
 # own locks on the store file must not be touched.)
 
 
-def _hold_shared_lock(marker: Path) -> int | None:
-    try:
-        import fcntl
-    except ImportError:  # not on this system: in-use detection is not available
+def _open_marker(marker: Path) -> int | None:
+    """The lock files hold no data; where they cannot be locked (no ``fcntl``) or made
+    (a read-only folder), locking is skipped and the store's own checks still apply."""
+    if fcntl is None:
         return None
     try:
-        fd = os.open(marker, os.O_RDWR | os.O_CREAT, 0o600)
+        return os.open(marker, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:
+        return None
+
+
+def _hold_shared_lock(marker: Path) -> int | None:
+    fd = _open_marker(marker)
+    if fd is None:
         return None
     try:
         fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
@@ -905,14 +911,9 @@ def _exclusive(marker: Path, wait: float = 30.0) -> int | None:
     """Hold an exclusive lock while this process checks, creates or upgrades the store,
     so two processes starting at once (two kernels, the app and the command line) take
     turns instead of racing; waits up to ``wait`` seconds."""
-    try:
-        import fcntl
-    except ImportError:
+    fd = _open_marker(marker)
+    if fd is None:
         return None
-    try:
-        fd = os.open(marker, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:
-        return None  # a read-only folder: the store's own checks still apply
     deadline = time.monotonic() + wait
     while True:
         try:
@@ -935,14 +936,9 @@ def _release(fd: int | None) -> None:
 
 
 def _others_hold(marker: Path, own: int | None) -> bool:
-    try:
-        import fcntl
-    except ImportError:
-        return False
     _release(own)  # our own shared lock would block the test
-    try:
-        fd = os.open(marker, os.O_RDWR | os.O_CREAT, 0o600)
-    except OSError:
+    fd = _open_marker(marker)
+    if fd is None:
         return False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
