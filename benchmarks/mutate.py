@@ -121,8 +121,13 @@ def run_group(name: str, jobs: int, show: bool, report: Path) -> dict:
             f"{name}: {len(survivors)} surviving mutants\n\n" + "\n".join(diffs))
     checked = [s for s in statuses.values() if s != "not checked"]
     killed = sum(1 for s in checked if s in ("killed", "timeout"))
+    per_file = {}
+    for path in files:  # a group of several files also gets a line for each
+        module = path.removesuffix(".py").replace("/", ".") + "."
+        mine = [s for m, s in statuses.items() if m.startswith(module) and s != "not checked"]
+        per_file[path] = (sum(1 for s in mine if s in ("killed", "timeout")), len(mine))
     return {"name": name, "total": len(statuses), "checked": len(checked), "killed": killed,
-            "survivors": survivors, "seconds": elapsed,
+            "survivors": survivors, "seconds": elapsed, "per_file": per_file,
             "statuses": {s: list(statuses.values()).count(s) for s in set(statuses.values())}}
 
 
@@ -147,6 +152,10 @@ def main() -> None:
                      f"{result['seconds']:.0f}", "ok" if score >= GOAL else "BELOW 90%"])
         print(f"{name}: {result['killed']}/{result['checked']} killed "
               f"({100 * score:.1f}%) in {result['seconds']:.0f} s", flush=True)
+        if len(result["per_file"]) > 1:
+            for path, (done, seen) in result["per_file"].items():
+                share = f"{100 * done / seen:.1f}%" if seen else "-"
+                print(f"    {path}: {done}/{seen} killed ({share})", flush=True)
     print()
     print(table(rows, ["module", "mutants", "killed", "survived", "score", "seconds", "goal"]))
     print()
