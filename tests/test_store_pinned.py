@@ -13,6 +13,7 @@ import sqlite3
 import stat
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -915,22 +916,31 @@ def test_setting_up_waits_for_another_process_then_gives_up(tmp_path, monkeypatc
         now[0] += 10.0
         return now[0]
 
-    monkeypatch.setattr(sq.time, "monotonic", clock)
-    monkeypatch.setattr(sq.time, "sleep", naps.append)
-    with pytest.raises(StoreBusyError) as info:
-        sq._exclusive(marker)
+    opened: list[int] = []
+
+    def recording(path: Path) -> int | None:
+        opened.append(real_open(path))
+        return opened[-1]
+
+    real_open = sq._open_marker
+    with monkeypatch.context() as patched:  # the store module's clock only
+        patched.setattr(sq, "time", SimpleNamespace(monotonic=clock, sleep=naps.append))
+        patched.setattr(sq, "_open_marker", recording)
+        with pytest.raises(StoreBusyError) as info:
+            sq._exclusive(marker)
     # deadline 110 + 30 = 140: tried at 120, 130 and 140 (napping after each), refused at 150
     assert naps == [0.05, 0.05, 0.05]
     assert str(info.value) == (f"{tmp_path}: another program has been setting up the session "
                                "store for over 30 seconds; nothing was changed. Try again in a "
                                "moment.")
-    monkeypatch.undo()
+    with pytest.raises(OSError):  # the refused try closed the file it opened
+        os.fstat(opened[0])
     sq._release(held)
     again = sq._exclusive(marker, wait=0)
     assert again is not None
     sq._release(again)
-    sq._release(again)  # letting go twice is harmless
     sq._release(None)
+    sq._release(2**20)  # a descriptor that is no longer valid is not an error
 
 
 def test_the_in_use_marker_is_private(store, data_dir):
@@ -1203,3 +1213,49 @@ def test_a_data_folder_that_may_not_be_made_says_so(tmp_path, content, monkeypat
         Store(folder, content=content)
     assert str(info.value) == (f"{folder}: the data folder cannot be made here (no permission); "
                                "set TOOLKIT_DATA_DIR to a folder of your own.")
+
+
+
+@pytest.mark.parametrize("start", ["no file", "an empty file"])
+def test_a_new_store_is_set_up_in_wal_mode(data_dir, content, monkeypatch, start):
+    """WAL is chosen before the first table is written: a set-up cut short after its
+    commit still leaves a store that others can read while it is written."""
+    if start == "an empty file":
+        data_dir.mkdir(mode=0o700)
+        (data_dir / DB_NAME).touch(mode=0o600)
+    modes = []
+    real_run = migrations.run
+
+    def run(conn, steps, now):
+        modes.append(conn.execute("PRAGMA journal_mode").fetchone()[0])
+        return real_run(conn, steps, now)
+
+    monkeypatch.setattr(sq.migrations, "run", run)
+    Store(data_dir, content=content).close()
+    assert modes == ["wal"]
+
+
+
+@pytest.mark.parametrize(("error", "result"), [
+    (sqlite3.DatabaseError("database disk image\nis malformed"),
+     "database disk image is malformed"),
+    (sqlite3.OperationalError("database is locked"), StoreBusyError),
+])
+def test_damage_that_stops_the_check_itself_is_its_answer(store, error, result):
+    """The whole-file check answers with what is damaged even when the damage stops SQLite
+    from finishing it; a busy store is still said to be busy, not damaged."""
+    real = store._conn
+
+    class Stopped:
+        def execute(self, sql, *args):
+            raise error
+
+    store._conn = Stopped()
+    try:
+        if isinstance(result, str):
+            assert store.check() == result
+        else:
+            with pytest.raises(result):
+                store.check()
+    finally:
+        store._conn = real

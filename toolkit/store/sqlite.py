@@ -301,6 +301,7 @@ class SQLiteStore(SessionStore):
         self._owns_connection = not isinstance(db, sqlite3.Connection)
         self.path: Path | None = None
         setup_lock: int | None = None  # held while this process checks and sets up the file
+        fresh = False  # a new or empty file, set up from nothing
         if isinstance(db, sqlite3.Connection):
             self.name = "session store"
             conn = db
@@ -314,6 +315,7 @@ class SQLiteStore(SessionStore):
             try:
                 _read_header(self.path)
                 _private_file(self.path)
+                fresh = not self.path.exists() or self.path.stat().st_size == 0
                 if not self.path.exists():
                     try:
                         os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
@@ -329,15 +331,18 @@ class SQLiteStore(SessionStore):
                 # again in this process does not wait on a lock it holds itself
                 _release(setup_lock)
                 raise
-        self._conn = conn
-        self._identity = self._file_identity()
         try:
+            self._conn = conn
+            self._identity = self._file_identity()
             if conn.isolation_level is not None:
                 conn.isolation_level = None  # transactions are explicit
             conn.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
             if self.path is not None:
-                # WAL is switched on by the set-up or upgrade (_migrate), after its checks:
-                # an existing file is never changed before they have passed.
+                # WAL is chosen before a new store is set up, so no set-up ever commits
+                # without it; an existing file is never changed before its checks have
+                # passed (an upgrade switches it, after its check).
+                if fresh:
+                    conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=FULL")
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA secure_delete=ON")
@@ -440,7 +445,13 @@ class SQLiteStore(SessionStore):
     @_guarded
     def check(self) -> str:
         """Read every page of the file: "ok", or what is damaged. Slow on big stores."""
-        rows = [" ".join(str(r[0]).split()) for r in self._conn.execute("PRAGMA integrity_check")]
+        try:
+            rows = [" ".join(str(r[0]).split())
+                    for r in self._conn.execute("PRAGMA integrity_check")]
+        except sqlite3.OperationalError:
+            raise  # busy, full, unreadable: said as what it is, never as damage
+        except sqlite3.DatabaseError as exc:  # damage bad enough to stop the check itself
+            return " ".join(str(exc).split())
         return "ok" if rows == ["ok"] else "; ".join(rows[:5])  # one line, for one sentence
 
     # --- couples ---------------------------------------------------------------
