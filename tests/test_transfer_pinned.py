@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.test_store import _broken
 from toolkit.content import load_content
 from toolkit.files import FileWriteError
 from toolkit.responses import Couple
@@ -357,13 +358,7 @@ def test_the_limits_themselves_are_accepted(store):
 
 def _set(path: tuple, value):
     def change(data):
-        target = data
-        for part in path[:-1]:
-            target = target[part]
-        if value is KeyError:
-            del target[path[-1]]
-        else:
-            target[path[-1]] = value
+        _broken(data, path, value)
         return data
     return change
 

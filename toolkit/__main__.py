@@ -246,18 +246,16 @@ def cmd_check(args: argparse.Namespace) -> None:
     """Read every page of the store: the thorough check that opening skips, so opening
     stays quick however many couples the store holds."""
     with _store(args) as store:
-        result = store.check()
-    if result != "ok":
-        raise UserError(f"{store.path}: the session store is damaged ({result}). Restore it "
-                        "from a backup or an exported JSON file; it was left untouched.")
+        _whole(store, ". Restore it from a backup or an exported JSON file; it was left "
+                      "untouched.")
     print(f"the session store is whole: {store.path}")
 
 
-def _whole(store: Store) -> None:
+def _whole(store: Store, then: str = "; nothing was imported. Restore it from a backup "
+                                     "first.") -> None:
     result = store.check()
     if result != "ok":
-        raise UserError(f"{store.path}: the session store is damaged ({result}); nothing was "
-                        "imported. Restore it from a backup first.")
+        raise UserError(f"{store.path}: the session store is damaged ({result}){then}")
 
 
 def cmd_import(args: argparse.Namespace) -> None:
@@ -334,14 +332,18 @@ def cmd_report(args: argparse.Namespace) -> None:
     data = _with_warnings(lambda: session_report(model.content, model.data, model.scores,
                                                  facilitator=args.facilitator, since=since,
                                                  reader=args.reader))
-    if password:
-        from .report import encrypt_pdf
-
-        data = encrypt_pdf(data, password)
-    _write(data, args.output or f"{args.couple}-session-{model.info.number}-{args.reader}.pdf")
+    _write(_protect(data, password),
+           args.output or f"{args.couple}-session-{model.info.number}-{args.reader}.pdf")
 
 
 PASSWORD_ENV = "TOOLKIT_PDF_PASSWORD"
+
+
+def _password_option(parser: argparse.ArgumentParser, what: str = "the PDF with a password"
+                     ) -> None:
+    parser.add_argument("--password", action="store_true",
+                        help=f"protect {what} (AES-256), asked for twice or taken from "
+                             f"{PASSWORD_ENV}")
 
 
 def _password(args: argparse.Namespace) -> str | None:
@@ -615,24 +617,18 @@ def build_parser() -> argparse.ArgumentParser:
                    help="who the report is for: the couple (default: shared notes only), "
                         "partner a or b (adds their own private notes), or the facilitator "
                         "(everything, with the facilitator's notes and the safety screen)")
-    p.add_argument("--password", action="store_true",
-                   help=f"protect the PDF with a password (AES-256), asked for twice or "
-                        f"taken from {PASSWORD_ENV}")
+    _password_option(p)
     p.add_argument("-o", "--output", metavar="FILE",
                    help="PDF to write (default: COUPLE-session-N-READER.pdf); never overwritten")
     p.set_defaults(func=cmd_report)
 
     p = sub.add_parser("handout", help="write the one-page handout on the four patterns as PDF")
-    p.add_argument("--password", action="store_true",
-                   help=f"protect the PDF with a password (AES-256), asked for twice or "
-                        f"taken from {PASSWORD_ENV}")
+    _password_option(p)
     p.add_argument("-o", "--output", metavar="FILE", help="PDF to write; never overwritten")
     p.set_defaults(func=cmd_handout)
 
     p = sub.add_parser("homework", help="write a couple's between-session sheet as PDF")
-    p.add_argument("--password", action="store_true",
-                   help=f"protect the PDF with a password (AES-256), asked for twice or "
-                        f"taken from {PASSWORD_ENV}")
+    _password_option(p)
     p.add_argument("couple", help="couple id (see 'list')")
     p.add_argument("--session", type=int, metavar="N", help="session number (default: latest)")
     p.add_argument("--fillable", action="store_true", help="a form to fill in on a tablet")
@@ -640,9 +636,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_homework)
 
     p = sub.add_parser("blank", help="write the blank worksheets as PDF, to print or fill in")
-    p.add_argument("--password", action="store_true",
-                   help=f"protect the PDF with a password (AES-256), asked for twice or "
-                        f"taken from {PASSWORD_ENV}")
+    _password_option(p)
     p.add_argument("--fillable", action="store_true",
                    help="a form to fill in on a tablet or computer (read back with import-form)")
     p.add_argument("--couple", metavar="ID",
@@ -690,9 +684,7 @@ def build_parser() -> argparse.ArgumentParser:
     q = w.add_parser("export", help="write every couple's report (PDF) into a folder")
     q.add_argument("name")
     q.add_argument("-o", "--output", metavar="DIR")
-    q.add_argument("--password", action="store_true",
-                   help=f"protect every PDF with one password (AES-256), asked for twice or "
-                        f"taken from {PASSWORD_ENV}")
+    _password_option(q, "every PDF with one password")
     q = w.add_parser("delete", help="delete a workshop and every couple in it, for good")
     q.add_argument("name")
     q.add_argument("--yes", action="store_true", help="do not ask for confirmation")
