@@ -84,34 +84,77 @@ export default {
     }
 
     // A new step starts at its top, with its heading focused (keyboard users too).
+    // The new step is drawn a little after the kernel asks (longer on a busy machine;
+    // until then the old step, or no step, is on the page). So this waits for a
+    // heading that was not there before and for the app to stop changing. If none
+    // comes soon, the best heading there is takes the focus meanwhile and hands it to
+    // the new one when it comes, unless someone has moved the focus since.
+    let waiting = null;
+    const headingsIn = (a) => [...a.querySelectorAll('.tk-body h2, .tk-body h3'),
+                               ...a.querySelectorAll('h2, h3')];
     const focusStep = () => {
-      requestAnimationFrame(() => requestAnimationFrame(() => {
-        const a = app(el);
-        if (!shown(a)) return;
-        // someone already at work in the new step keeps their place and focus
+      if (waiting) waiting();
+      const a = app(el);
+      if (!a) return;
+      const before = new Set(headingsIn(a));
+      const started = performance.now();
+      let last = started;
+      let frame = 0;
+      let target = null;
+      let final = false;
+      const quiet = new MutationObserver(() => { last = performance.now(); });
+      quiet.observe(a, { childList: true, subtree: true });
+      const stop = () => { quiet.disconnect(); cancelAnimationFrame(frame); waiting = null; };
+      waiting = stop;
+      const tick = () => {
+        const now = performance.now();
+        const waited = now - started;
+        if (waited > 8000) { stop(); return; }
         const active = document.activeElement;
-        if (active && a.contains(active) && active.closest('.tk-body')
-            && active.matches('input, textarea, select, [contenteditable], .noUi-handle')) return;
-        const headings = [...a.querySelectorAll('.tk-body h2, .tk-body h3'),
-                          ...a.querySelectorAll('h2, h3')];
-        // no heading shown (the presentation view): its first button instead
-        const heading = headings.find(shown)
-          || [...a.querySelectorAll('button')].find(shown);
-        // the step tabs of this app, or of the app this view sits in
-        const outer = a.parentElement && a.parentElement.closest('.tk-app');
-        const steps = [a, outer].filter(Boolean).map((x) => x.querySelector('.tk-steps'))
-          .find(shown);
-        const top = steps || a;
-        // JupyterLab's notebook toolbar stays on top of the cells: land below it
-        const panel = top.closest('.jp-NotebookPanel');
-        const bar = panel && panel.querySelector('.jp-NotebookPanel-toolbar');
-        top.style.scrollMarginTop = bar ? `${bar.offsetHeight + 8}px` : '4px';
-        top.scrollIntoView({ block: 'start' });
-        if (heading) {
-          if (heading.tagName !== 'BUTTON') heading.setAttribute('tabindex', '-1');
-          heading.focus({ preventScroll: true });
+        const idle = !active || active === document.body;
+        // someone has moved on (or clicked elsewhere): they keep their place
+        if (target && active !== target && (target.isConnected || !idle)) { stop(); return; }
+        const fresh = headingsIn(a).some((h) => shown(h) && !before.has(h));
+        const settled = now - last >= 120;
+        const due = target
+          ? settled && (!target.isConnected || (!final && fresh))
+          : (settled && (fresh || waited >= 600)) || waited >= 4000;
+        if (due) {
+          target = moveTo(a, before);
+          if (!target) { stop(); return; }
+          final = !before.has(target);
         }
-      }));
+        frame = requestAnimationFrame(tick);
+      };
+      frame = requestAnimationFrame(tick);
+    };
+    const moveTo = (a, before) => {
+      if (!shown(a)) return null;
+      // someone already at work in the new step keeps their place and focus
+      const active = document.activeElement;
+      const typing = 'input, textarea, select, [contenteditable], .noUi-handle';
+      if (active && a.contains(active) && active.closest('.tk-body')
+          && active.matches(typing)) return null;
+      const headings = headingsIn(a).filter(shown);
+      // the new step's own heading first; none shown (the presentation view): its
+      // first button instead
+      const heading = headings.find((h) => !before.has(h)) || headings[0]
+        || [...a.querySelectorAll('button')].find(shown);
+      // the step tabs of this app, or of the app this view sits in
+      const outer = a.parentElement && a.parentElement.closest('.tk-app');
+      const steps = [a, outer].filter(Boolean).map((x) => x.querySelector('.tk-steps'))
+        .find(shown);
+      const top = steps || a;
+      // JupyterLab's notebook toolbar stays on top of the cells: land below it
+      const panel = top.closest('.jp-NotebookPanel');
+      const bar = panel && panel.querySelector('.jp-NotebookPanel-toolbar');
+      top.style.scrollMarginTop = bar ? `${bar.offsetHeight + 8}px` : '4px';
+      top.scrollIntoView({ block: 'start' });
+      if (heading) {
+        if (heading.tagName !== 'BUTTON') heading.setAttribute('tabindex', '-1');
+        heading.focus({ preventScroll: true });
+      }
+      return heading || null;
     };
     model.on('change:focus_token', focusStep);
 
@@ -159,6 +202,7 @@ export default {
     });
     document.addEventListener('keydown', onKey, true);
     return () => {
+      if (waiting) waiting();
       observer.disconnect();
       names.disconnect();
       document.removeEventListener('keydown', onKey, true);
