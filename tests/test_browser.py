@@ -207,6 +207,15 @@ FOCUS_VISIBLE = """() => {
 }"""
 
 
+def arrived(page, text: str) -> None:
+    """A step reached by keyboard has arrived once its heading has the focus: that is
+    where a keyboard user goes on from (Tab pressed before then starts elsewhere)."""
+    page.get_by_text(text).first.wait_for()
+    page.wait_for_function(
+        "() => { const el = document.activeElement;"
+        " return el && el.closest('.tk-body') && /^H[23]$/.test(el.tagName); }")
+
+
 def tab_to(page, match, limit: int = 120) -> dict:
     """Press Tab until the focused element matches; every stop in the toolkit's
     own widgets must show focus (JupyterLab's toolbar styles its own)."""
@@ -243,10 +252,10 @@ def test_keyboard_only_worksheet(page, where):
         page.keyboard.type("Lou")
         tab_to(page, lambda f: "Create couple" in f["text"])
         page.keyboard.press("Enter")
-        page.get_by_text("Safety screen: for you only").wait_for()
+        arrived(page, "Safety screen: for you only")
         tab_to(page, lambda f: f["text"].strip() == "Next")
         page.keyboard.press("Enter")
-        page.get_by_text("This part is for").wait_for()
+        arrived(page, "This part is for")
         titles = shown_titles(page)  # Kai's own order
         moves = ["ArrowRight", "ArrowLeft"] * 6 + ["ArrowRight"]
         for key in moves:

@@ -86,9 +86,9 @@ export default {
     // A new step starts at its top, with its heading focused (keyboard users too).
     // The new step is drawn a little after the kernel asks (longer on a busy machine;
     // until then the old step, or no step, is on the page). So this waits for a
-    // heading that was not there before and for the app to stop changing. If none
-    // comes soon, the best heading there is takes the focus meanwhile and hands it to
-    // the new one when it comes, unless someone has moved the focus since.
+    // heading that was not there before. If none comes soon, the best heading there
+    // is takes the focus meanwhile and hands it on when the new one comes. Whoever
+    // moves the focus themselves in the meantime keeps it where they put it.
     let waiting = null;
     const headingsIn = (a) => [...a.querySelectorAll('.tk-body h2, .tk-body h3'),
                                ...a.querySelectorAll('h2, h3')];
@@ -97,6 +97,7 @@ export default {
       const a = app(el);
       if (!a) return;
       const before = new Set(headingsIn(a));
+      const was = document.activeElement;
       const started = performance.now();
       let last = started;
       let frame = 0;
@@ -112,13 +113,12 @@ export default {
         if (waited > 8000) { stop(); return; }
         const active = document.activeElement;
         const idle = !active || active === document.body;
-        // someone has moved on (or clicked elsewhere): they keep their place
-        if (target && active !== target && (target.isConnected || !idle)) { stop(); return; }
+        const movedOn = target ? active !== target && (target.isConnected || !idle)
+          : !idle && active !== was && a.contains(active);
+        if (movedOn) { stop(); return; }
         const fresh = headingsIn(a).some((h) => shown(h) && !before.has(h));
-        const settled = now - last >= 120;
-        const due = target
-          ? settled && (!target.isConnected || (!final && fresh))
-          : (settled && (fresh || waited >= 600)) || waited >= 4000;
+        const due = target ? !target.isConnected || (!final && fresh)
+          : fresh || (now - last >= 120 && waited >= 600) || waited >= 4000;
         if (due) {
           target = moveTo(a, before);
           if (!target) { stop(); return; }
