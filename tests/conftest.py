@@ -90,6 +90,11 @@ def pytest_runtest_makereport(item, call):
     """Keep each phase's report on the test item, so fixtures can see a failure."""
     report = yield
     setattr(item, f"rep_{report.when}", report)
+    if report.when == "call" and report.failed and "page" in getattr(item, "fixturenames", ()):
+        from tests.lab_server import SERVER_LOGS
+
+        for log, text in SERVER_LOGS:  # what the servers said, for a failure seen elsewhere
+            report.sections.append((f"the end of {log}", text[-4000:]))
     return report
 
 
@@ -137,12 +142,17 @@ def page(browser, request):
     context.on("request", lambda r: hosts.add(urlsplit(r.url).netloc or urlsplit(r.url).scheme))
     page.on("websocket", lambda ws: hosts.add(urlsplit(ws.url).netloc))
     page.hosts = hosts
+    from tests.lab_server import SERVER_LOGS
+
+    SERVER_LOGS.clear()
     yield page
     report = getattr(request.node, "rep_call", None)
     if report is not None and report.failed:
         ARTIFACTS.mkdir(exist_ok=True)
         name = re.sub(r"[^\w.-]", "_", request.node.name)
         page.screenshot(path=ARTIFACTS / f"{name}.png", full_page=True)
+        for number, (log, text) in enumerate(SERVER_LOGS, start=1):
+            (ARTIFACTS / f"{name}-{number}-{log}").write_text(text)
     context.close()
     foreign = {h for h in hosts if not h.startswith("127.0.0.1:") and h not in ("data", "blob")}
     assert not foreign, f"the page made requests to other hosts: {sorted(foreign)}"

@@ -58,6 +58,11 @@ def _wait_ready(url: str, proc: subprocess.Popen, log: Path, timeout: float = 60
     raise RuntimeError(f"server not ready after {timeout} s:\n{log.read_text()[-3000:]}")
 
 
+# The logs of the servers stopped since the current test began (its name, the log's
+# text): a failing browser test shows them, so a failure on another machine can be read.
+SERVER_LOGS: list[tuple[str, str]] = []
+
+
 def _stop(proc: subprocess.Popen, root: Path) -> None:
     """Stop the server and everything it started (kernels too), then clean up."""
     with contextlib.suppress(ProcessLookupError):
@@ -67,6 +72,9 @@ def _stop(proc: subprocess.Popen, root: Path) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, 9)
         proc.wait()
+    for log in root.glob("*.log"):
+        with contextlib.suppress(OSError):
+            SERVER_LOGS.append((log.name, log.read_text(errors="replace")))
     shutil.rmtree(root, ignore_errors=True)
 
 
