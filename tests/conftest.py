@@ -95,6 +95,9 @@ def pytest_runtest_makereport(item, call):
 
         for log, text in SERVER_LOGS:  # what the servers said, for a failure seen elsewhere
             report.sections.append((f"the end of {log}", text[-4000:]))
+        page = item.funcargs.get("page")
+        if page is not None and getattr(page, "console", None):
+            report.sections.append(("the page's console", "\n".join(page.console[-60:])))
     return report
 
 
@@ -142,6 +145,12 @@ def page(browser, request):
     context.on("request", lambda r: hosts.add(urlsplit(r.url).netloc or urlsplit(r.url).scheme))
     page.on("websocket", lambda ws: hosts.add(urlsplit(ws.url).netloc))
     page.hosts = hosts
+    # What the page's own scripts complained of, shown with a failure
+    console: list[str] = []
+    page.on("console", lambda m: console.append(f"{m.type}: {m.text}")
+            if m.type in ("error", "warning") else None)
+    page.on("pageerror", lambda e: console.append(f"uncaught: {e}"))
+    page.console = console
     from tests.lab_server import SERVER_LOGS
 
     SERVER_LOGS.clear()
