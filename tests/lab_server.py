@@ -25,6 +25,12 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networki
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
+# True once the keyboard is on a heading of the session's current step, where a new
+# step puts it.
+STEP_HEADING_FOCUSED = ("() => { const el = document.activeElement;"
+                        " return !!el && !!el.closest('.tk-body') && /^H[23]$/.test(el.tagName); }")
+
+
 @dataclass
 class Server:
     url: str

@@ -12,6 +12,7 @@ import pytest
 
 from tests.conftest import ARTIFACTS
 from tests.lab_server import (
+    STEP_HEADING_FOCUSED,
     jupyter_server,
     run_all_cells,
     voila_server,
@@ -211,9 +212,7 @@ def arrived(page, text: str) -> None:
     """A step reached by keyboard has arrived once its heading has the focus: that is
     where a keyboard user goes on from (Tab pressed before then starts elsewhere)."""
     page.get_by_text(text).first.wait_for()
-    page.wait_for_function(
-        "() => { const el = document.activeElement;"
-        " return el && el.closest('.tk-body') && /^H[23]$/.test(el.tagName); }")
+    page.wait_for_function(STEP_HEADING_FOCUSED)
 
 
 def tab_to(page, match, limit: int = 120) -> dict:

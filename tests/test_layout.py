@@ -17,7 +17,7 @@ import re
 import pytest
 
 from tests.conftest import ARTIFACTS
-from tests.lab_server import jupyter_server, run_all_cells, voila_server
+from tests.lab_server import STEP_HEADING_FOCUSED, jupyter_server, run_all_cells, voila_server
 
 pytestmark = pytest.mark.browser
 
@@ -142,10 +142,7 @@ def check_picture_labels(page, at_least: float) -> None:
 
 def step_heading_focused(page, label: str) -> dict:
     with contextlib.suppress(Exception):  # reported below, with what has the focus
-        page.wait_for_function(
-            "() => { const el = document.activeElement;"
-            " return el && el.closest('.tk-body') && /^H[23]$/.test(el.tagName); }",
-            timeout=20_000)
+        page.wait_for_function(STEP_HEADING_FOCUSED, timeout=20_000)
     focus = page.evaluate(FOCUS)
     assert focus["inBody"] and focus["tag"] in ("H2", "H3"), (label, focus)
     assert focus["top"] >= 0 and focus["bottom"] <= focus["height"], (label, focus)
