@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from pathlib import Path
 
 import pytest
 
@@ -157,6 +158,17 @@ def step_heading_focused(page, label: str) -> dict:
     return focus
 
 
+def demo_data(tmp_path: Path) -> Path:
+    """A data folder holding the demo couples, for a server to open."""
+    from toolkit.demo import seed_demos
+    from toolkit.store import Store
+
+    data = tmp_path / "data"
+    with Store(data) as store:
+        seed_demos(store)
+    return data
+
+
 def open_session(page, server, where: str) -> None:
     if where == "voila":
         page.goto(server.url)
@@ -228,15 +240,10 @@ def check_textareas(page) -> None:
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("where", ["voila", "jupyterlab"])
-def test_every_step_fits_reads_and_passes_the_audit(page, tmp_path, where, size):  # noqa: F811
-    from toolkit.demo import seed_demos
-    from toolkit.store import Store
-
+def test_every_step_fits_reads_and_passes_the_audit(page, tmp_path, where, size):
     width, height = size
     page.set_viewport_size({"width": width, "height": height})
-    data = tmp_path / "data"
-    with Store(data) as store:
-        seed_demos(store)
+    data = demo_data(tmp_path)
     server_for = {"voila": lambda: voila_server("notebooks/01_couple_session.ipynb",
                                                 data_dir=data),
                   "jupyterlab": lambda: jupyter_server(data_dir=data)}[where]
@@ -319,17 +326,11 @@ def test_every_step_fits_reads_and_passes_the_audit(page, tmp_path, where, size)
     assert not findings, "\n".join(findings)
 
 
-
-def test_a_step_drawn_late_still_gets_its_heading_focused(page, tmp_path):  # noqa: F811
+def test_a_step_drawn_late_still_gets_its_heading_focused(page, tmp_path):
     """On a busy machine the new step's widgets can reach the page well after the
     kernel asked for the focus. Held back here for 1.5 s: the heading that gets
     the focus must still be the new step's, not the old step's or the app's title."""
-    from toolkit.demo import seed_demos
-    from toolkit.store import Store
-
-    data = tmp_path / "data"
-    with Store(data) as store:
-        seed_demos(store)
+    data = demo_data(tmp_path)
     held: list[tuple[object, str | bytes]] = []
     hold = [False]
 
